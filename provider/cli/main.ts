@@ -1,0 +1,42 @@
+/**
+ * `cloudbilling` command dispatcher. Each subcommand lives in its own module, loaded
+ * only when used (start-up stays fast), and exports `run(argv): Promise<number>`
+ * returning the process exit code.
+ */
+const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
+  serve: { load: () => import('./serve'), help: 'start the Billing API on 127.0.0.1 (SQLite)' },
+  'terraform-setup': { load: () => import('./terraform-setup'), help: 'install the Terraform provider for offline `terraform init`' },
+  review: { load: () => import('./review'), help: 'check a Terraform plan or Pulumi preview against the domain rules' },
+  drift: { load: () => import('./drift'), help: 'compare IaC state with the live domain' },
+  export: { load: () => import('./export'), help: 'write Terraform/CDKTF/Pulumi code for an existing domain' },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'usage: cloudbilling <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.help}`),
+    '',
+    'Run `cloudbilling <command> --help` for its options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(require('../../../package.json').version + '\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`cloudbilling: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}

@@ -1,0 +1,5 @@
+/** `cloudbilling review` (placeholder until its issue lands). */
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('cloudbilling review: not available yet\n');
+  return 2;
+}

@@ -1,0 +1,5 @@
+/** `cloudbilling terraform-setup` (placeholder until its issue lands). */
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('cloudbilling terraform-setup: not available yet\n');
+  return 2;
+}

@@ -1,0 +1,199 @@
+/**
+ * Every rule code of SPEC §2, its kind, its HTTP status and all user-facing text.
+ * This is the only file with message text for rules; front ends render these
+ * diagnostics, they never word their own.
+ */
+import type { Diagnostic, Severity } from './types';
+
+export interface RuleInfo {
+  kind: Severity;
+  /** HTTP status the API answers when this rule is the first error. */
+  status: number;
+  /** The rule in one sentence (SPEC §2). */
+  rule: string;
+}
+
+export const RULES = {
+  MAIN_GROUP_IMMUTABLE_NAME: { kind: 'error', status: 409, rule: "the main group's name cannot change" },
+  MAIN_GROUP_UNDELETABLE: { kind: 'error', status: 409, rule: 'the main group cannot be deleted' },
+  SUB_GROUP_LIMIT: { kind: 'error', status: 409, rule: 'at most 30 sub groups per domain' },
+  MAIN_PAYMENT_REQUIRED: { kind: 'error', status: 409, rule: 'a sub group can be created only when the main group has a payment method' },
+  NAME_TAKEN: { kind: 'error', status: 409, rule: 'group names are unique in a domain (trimmed, case-insensitive)' },
+  NAME_INVALID: { kind: 'error', status: 422, rule: 'a name is 1-64 characters, no control characters, not blank' },
+  BILLING_EMAILS_COUNT: { kind: 'error', status: 422, rule: '1-10 billing e-mails, no duplicates' },
+  INVOICE_EMAILS_COUNT: { kind: 'error', status: 422, rule: '1-2 invoice e-mails, no duplicates' },
+  EMAIL_INVALID: { kind: 'error', status: 422, rule: 'every address is a syntactically valid e-mail' },
+  GROUP_NOT_FOUND: { kind: 'error', status: 404, rule: 'the billing group does not exist (or is being deleted)' },
+  PROJECT_NOT_FOUND: { kind: 'error', status: 404, rule: 'the project does not exist' },
+  PROJECT_MULTI_LINK: { kind: 'error', status: 409, rule: 'one project linked to two groups' },
+  MAIN_UNLINK_FORBIDDEN: { kind: 'error', status: 409, rule: 'a project cannot be unlinked from the main group' },
+  TRANSFER_NOT_ACKNOWLEDGED: { kind: 'error', status: 409, rule: 'moving a project between sub groups needs allowTransfer' },
+  DELETE_HAS_PROJECTS: { kind: 'error', status: 409, rule: 'a sub group with linked projects cannot be deleted' },
+  DELETE_OUTSTANDING_BALANCE: { kind: 'error', status: 409, rule: 'a group with unpaid invoices cannot be deleted' },
+  DELETE_UNBILLED_USAGE: { kind: 'error', status: 409, rule: 'a group with usage not yet invoiced cannot be deleted' },
+  DELETE_PAID_CREDITS: { kind: 'error', status: 409, rule: 'a group holding unspent paid credits cannot be deleted' },
+  DELETE_CONFIRMATION: { kind: 'error', status: 409, rule: "delete needs confirmName equal to the group's name" },
+  USER_NOT_FOUND: { kind: 'error', status: 404, rule: 'the user does not exist' },
+  FORBIDDEN: { kind: 'error', status: 403, rule: 'the caller lacks the role or membership for this action' },
+  STALE_VERSION: { kind: 'error', status: 412, rule: 'If-Match names an old version' },
+  LINK_EFFECTIVE_NEXT_MONTH: { kind: 'warning', status: 200, rule: 'a link change shows on the bill of the following month' },
+  FREE_CREDITS_FORFEITED: { kind: 'warning', status: 200, rule: 'deleting a group forfeits its free credits' },
+  DELETE_IRREVERSIBLE: { kind: 'warning', status: 200, rule: 'a deleted group cannot be recovered' },
+  NO_PAYMENT_METHOD: { kind: 'warning', status: 200, rule: 'a group without a payment method may accrue overdue interest' },
+  USER_LOSES_BILLING_ACCESS: { kind: 'warning', status: 200, rule: "removing a user's last membership cuts them off the billing menu" },
+  /** Not a SPEC §2 rule: Terraform/Pulumi `deletion_protection` on a billing group. */
+  DELETION_PROTECTED: { kind: 'error', status: 409, rule: 'the resource has deletion protection on' },
+} as const satisfies Record<string, RuleInfo>;
+
+export type RuleCode = keyof typeof RULES;
+
+const q = (s: unknown) => JSON.stringify(String(s));
+
+/** Text for each code; `p` carries the facts the sentence needs. */
+const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; detail: string }> = {
+  MAIN_GROUP_IMMUTABLE_NAME: (p) => ({
+    summary: 'The main billing group cannot be renamed',
+    detail: `The main group is named after the domain (${q(p.name)}) and keeps that name. Remove the name change${p.wanted !== undefined ? ` to ${q(p.wanted)}` : ''}, or create a sub group with that name instead.`,
+  }),
+  MAIN_GROUP_UNDELETABLE: (p) => ({
+    summary: 'The main billing group cannot be deleted',
+    detail: `Group ${q(p.name)} is the domain's main group and exists as long as the domain does. Remove the delete; to stop managing it as code, remove it from state instead (terraform state rm / pulumi state delete).`,
+  }),
+  SUB_GROUP_LIMIT: (p) => ({
+    summary: `A domain can have at most ${p.limit} sub billing groups`,
+    detail: `This change would leave ${p.count} sub groups (limit ${p.limit}). Delete unused sub groups or merge projects into fewer groups before creating ${q(p.name)}.`,
+  }),
+  MAIN_PAYMENT_REQUIRED: (p) => ({
+    summary: 'The main billing group needs a payment method before sub groups can be created',
+    detail: `Main group ${q(p.mainName)} has no payment method. Register one on the main group first (paymentMethod / payment_method), then create ${q(p.name)}.`,
+  }),
+  NAME_TAKEN: (p) => ({
+    summary: `The group name ${q(p.name)} is already used`,
+    detail: `Group names are unique in a domain, compared trimmed and case-insensitively; ${q(p.name)} clashes with ${p.otherId ? `group ${p.otherId} (${q(p.otherName)})` : `another group in this change set (${q(p.otherName)})`}. Choose a different name.`,
+  }),
+  NAME_INVALID: (p) => ({
+    summary: 'The group name is not valid',
+    detail: `${p.reason}. A name has 1 to 64 characters, is not blank and has no control characters (tabs, newlines).`,
+  }),
+  BILLING_EMAILS_COUNT: (p) => ({
+    summary: 'Billing e-mails must be 1 to 10 distinct addresses',
+    detail: p.duplicate
+      ? `${q(p.duplicate)} is listed twice. List each invoice recipient once.`
+      : `${p.count} given. List between 1 and 10 addresses that receive the invoices.`,
+  }),
+  INVOICE_EMAILS_COUNT: (p) => ({
+    summary: 'Invoice e-mails must be 1 or 2 distinct addresses',
+    detail: p.duplicate
+      ? `${q(p.duplicate)} is listed twice. List each tax-invoice recipient once.`
+      : `${p.count} given. List 1 or 2 addresses that receive tax invoices.`,
+  }),
+  EMAIL_INVALID: (p) => ({
+    summary: `${q(p.email)} is not a valid e-mail address`,
+    detail: `Write the address as name@example.com, with no spaces or display name.`,
+  }),
+  GROUP_NOT_FOUND: (p) => ({
+    summary: `Billing group ${q(p.ref)} does not exist`,
+    detail: p.deleting
+      ? `Group ${q(p.ref)} is deleted by this same change set. Point the ${p.what ?? 'change'} at a group that remains.`
+      : `No billing group ${p.byName ? 'named' : 'with id'} ${q(p.ref)} in this domain. Check the ${p.byName ? 'name' : 'id'}, or create the group first.`,
+  }),
+  PROJECT_NOT_FOUND: (p) => ({
+    summary: `Project ${q(p.id)} does not exist`,
+    detail: `No project with id ${q(p.id)} in this domain. Check the id (cloudbilling_project data source, GET /v1/projects).`,
+  }),
+  PROJECT_MULTI_LINK: (p) => ({
+    summary: `Project ${q(p.id)} is linked more than once`,
+    detail: `Changes ${p.first} and ${p.second} both set the billing group of project ${q(p.id)}; a project is in exactly one group. Keep one link for it.`,
+  }),
+  MAIN_UNLINK_FORBIDDEN: (p) => ({
+    summary: `Project ${q(p.id)} is already in the main group and cannot be unlinked`,
+    detail: `Every project belongs to exactly one group and the main group is where unlinked projects go. To move project ${q(p.id)}, link it to a sub group instead.`,
+  }),
+  TRANSFER_NOT_ACKNOWLEDGED: (p) => ({
+    summary: `Moving project ${q(p.id)} between sub groups needs allowTransfer`,
+    detail: `Project ${q(p.id)} is in sub group ${q(p.fromName)}; moving it to ${q(p.toName)} changes who pays for it. When the admins of both groups agree, set allowTransfer = true (allow_transfer in Terraform).`,
+  }),
+  DELETE_HAS_PROJECTS: (p) => ({
+    summary: `Group ${q(p.name)} still has ${p.count} linked project(s)`,
+    detail: `Move the projects away first (or in the same change): ${p.ids}. Unlinking returns them to the main group.`,
+  }),
+  DELETE_OUTSTANDING_BALANCE: (p) => ({
+    summary: `Group ${q(p.name)} has ${p.count} unpaid invoice(s)`,
+    detail: `An outstanding balance of ${p.amount} must be paid before the group can be deleted. Pay the open invoices, then delete.`,
+  }),
+  DELETE_UNBILLED_USAGE: (p) => ({
+    summary: `Group ${q(p.name)} has usage that is not invoiced yet`,
+    detail: `Usage of ${p.amount} has not been invoiced. Close the billing period (POST /v1/billing-periods/YYYY-MM/close) and pay the invoice, then delete.`,
+  }),
+  DELETE_PAID_CREDITS: (p) => ({
+    summary: `Group ${q(p.name)} holds unspent paid credits`,
+    detail: `Paid credits worth ${p.amount} would be lost. Refund them first (POST .../credits/{creditId}/refund), then delete.`,
+  }),
+  DELETE_CONFIRMATION: (p) => ({
+    summary: 'Delete confirmation does not match the group name',
+    detail: `To delete group ${q(p.name)}, pass confirmName=${encodeURIComponent(p.name)} exactly${p.given !== undefined ? ` (got ${q(p.given)})` : ''}.`,
+  }),
+  USER_NOT_FOUND: (p) => ({
+    summary: `User ${q(p.id)} does not exist`,
+    detail: `No user with id ${q(p.id)} in this domain. Create the user first (POST /v1/users) or check the id.`,
+  }),
+  FORBIDDEN: (p) => ({
+    summary: 'You are not allowed to do this',
+    detail: p.reason ?? 'Only a billing_admin may create, change or delete billing groups, links and permissions. Ask a billing admin, or use a billing_admin token.',
+  }),
+  STALE_VERSION: (p) => ({
+    summary: `Group ${q(p.id)} changed since version ${p.expected}`,
+    detail: `The group is now at version ${p.actual}. Read it again (GET, or refresh), re-apply your change to the fresh copy and retry with If-Match: "${p.actual}".`,
+  }),
+  LINK_EFFECTIVE_NEXT_MONTH: (p) => ({
+    summary: `Project ${q(p.id)} is billed to ${q(p.toName)} from ${p.effectiveFrom}`,
+    detail: `The move takes effect now for access and new usage; the first whole month billed to ${q(p.toName)} starts ${p.effectiveFrom} (UTC). This month's bill of ${q(p.fromName)} still shows the usage recorded there.`,
+  }),
+  FREE_CREDITS_FORFEITED: (p) => ({
+    summary: `Deleting ${q(p.name)} forfeits free credits of ${p.amount}`,
+    detail: 'Free credits cannot be moved or refunded. Keep the group until they are used, or accept losing them.',
+  }),
+  DELETE_IRREVERSIBLE: (p) => ({
+    summary: `Deleting group ${q(p.name)} cannot be undone`,
+    detail: 'A deleted billing group cannot be recovered; its invoices and event log stay readable by id only. Make sure this delete is intended.',
+  }),
+  NO_PAYMENT_METHOD: (p) => ({
+    summary: `Group ${q(p.name)} has no payment method`,
+    detail: 'Invoices of a group without its own payment method may go overdue and accrue interest. Add paymentMethod (payment_method) with a card or account reference.',
+  }),
+  USER_LOSES_BILLING_ACCESS: (p) => ({
+    summary: `User ${q(p.userEmail ?? p.userId)} loses access to billing`,
+    detail: `This removes the user's last billing group membership (${q(p.groupName)}); they will no longer see the billing menu. Grant another membership if they still need it.`,
+  }),
+  DELETION_PROTECTED: (p) => ({
+    summary: `Group ${q(p.name)} has deletion protection`,
+    detail: 'Set deletion_protection = false (deletionProtection in Pulumi) and apply that first, then delete or replace the group.',
+  }),
+};
+
+/** Build a diagnostic for `code` with the sentence filled from `params`. */
+export function diagnostic(
+  code: RuleCode,
+  params: Record<string, unknown> = {},
+  where: { index?: number; path?: (string | number)[] } = {},
+): Diagnostic {
+  const { summary, detail } = TEXT[code](params);
+  const d: Diagnostic = { severity: RULES[code].kind, code, summary, detail };
+  if (where.index !== undefined) d.index = where.index;
+  if (where.path !== undefined) d.path = where.path;
+  return d;
+}
+
+/** One-line human text: "CODE: summary. detail". Used by the API's `message` and CLI lines. */
+export function messageOf(d: Pick<Diagnostic, 'code' | 'summary' | 'detail'>): string {
+  return `${d.summary}. ${d.detail}`;
+}
+
+export function isRuleCode(code: string): code is RuleCode {
+  return Object.prototype.hasOwnProperty.call(RULES, code);
+}
+
+/** HTTP status for a rule code (SPEC §3). */
+export function statusOf(code: string): number {
+  return isRuleCode(code) ? RULES[code].status : 400;
+}

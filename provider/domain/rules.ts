@@ -1,0 +1,449 @@
+/**
+ * The rules engine: every rule of SPEC §2, pure (no I/O, no clock unless given).
+ *
+ *   evaluate(state, changes, ctx) -> { errors, warnings, next }
+ *
+ * `changes` describe a desired result, not a sequence (SPEC §3): a delete whose projects
+ * are all moved away by the same set is fine, two creates with one name clash, planned
+ * creates count toward the sub group limit. A field that is `undefined` is unknown (a
+ * value only known after apply) and its checks are skipped, never guessed.
+ *
+ * Ordering (SPEC §2): FORBIDDEN and *_NOT_FOUND come first, then every other error in
+ * change order. A change with a NOT_FOUND error is not checked further.
+ * `next` is the state after applying the changes; when there are errors it is `state`.
+ */
+import { diagnostic, type RuleCode } from './messages';
+import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from './types';
+
+export interface EvaluateContext {
+  /** The caller. When given and not a billing_admin, every change is FORBIDDEN. */
+  actor?: Pick<User, 'id' | 'role'> & { email?: string };
+  /** Clock for timestamps and `effectiveFrom`. Default: now. */
+  now?: Date;
+  /** Id generator for groups created by the change set. Default: `planned:<index>`. */
+  newId?: (index: number) => string;
+}
+
+export interface EvaluateResult {
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+  next: DomainState;
+}
+
+export const MAX_NAME_LENGTH = 64;
+export const BILLING_EMAILS_MAX = 10;
+export const INVOICE_EMAILS_MAX = 2;
+
+/** Group names are compared trimmed and case-insensitively. */
+export function normalizeName(name: string): string {
+  return name.normalize('NFC').trim().toLowerCase();
+}
+
+const EMAIL_RE =
+  /^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+export function isValidEmail(email: unknown): boolean {
+  return typeof email === 'string' && EMAIL_RE.test(email);
+}
+
+/** First day of the month after `now`, UTC, as YYYY-MM-DD. */
+export function firstOfNextMonth(now: Date): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  return d.toISOString().slice(0, 10);
+}
+
+/** First day of the month of `now`, UTC, as YYYY-MM-DD. */
+export function firstOfMonth(now: Date): string {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString().slice(0, 10);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+
+function checkName(name: unknown, where: { index?: number }): Diagnostic[] {
+  const at = { ...where, path: ['name'] };
+  if (typeof name !== 'string') return [diagnostic('NAME_INVALID', { reason: 'The name must be a string' }, at)];
+  if (name.trim() === '') return [diagnostic('NAME_INVALID', { reason: 'The name is blank' }, at)];
+  const length = [...name].length;
+  if (length > MAX_NAME_LENGTH) return [diagnostic('NAME_INVALID', { reason: `The name has ${length} characters` }, at)];
+  if (CONTROL_RE.test(name)) return [diagnostic('NAME_INVALID', { reason: 'The name contains a control character' }, at)];
+  return [];
+}
+
+function checkEmails(
+  list: unknown,
+  field: 'billingEmails' | 'invoiceEmails',
+  where: { index?: number },
+): Diagnostic[] {
+  const code: RuleCode = field === 'billingEmails' ? 'BILLING_EMAILS_COUNT' : 'INVOICE_EMAILS_COUNT';
+  const max = field === 'billingEmails' ? BILLING_EMAILS_MAX : INVOICE_EMAILS_MAX;
+  if (!Array.isArray(list)) return [diagnostic(code, { count: 0 }, { ...where, path: [field] })];
+  const out: Diagnostic[] = [];
+  if (list.length < 1 || list.length > max) out.push(diagnostic(code, { count: list.length }, { ...where, path: [field] }));
+  const seen = new Set<string>();
+  list.forEach((email, i) => {
+    if (email === undefined) return; // unknown element
+    if (!isValidEmail(email)) {
+      out.push(diagnostic('EMAIL_INVALID', { email }, { ...where, path: [field, i] }));
+      return;
+    }
+    const key = (email as string).toLowerCase();
+    if (seen.has(key)) out.push(diagnostic(code, { duplicate: email }, { ...where, path: [field, i] }));
+    seen.add(key);
+  });
+  return out;
+}
+
+/**
+ * Checks that need only the group's own fields (no live state): name, e-mail counts and
+ * syntax. Fields that are `undefined` are unknown and skipped. Used by `evaluate` and by
+ * config-only validation (Terraform ValidateResourceConfig, CDKTF synth).
+ */
+export function checkGroupInput(group: Partial<GroupInput>, where: { index?: number } = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (group.name !== undefined) out.push(...checkName(group.name, where));
+  if (group.billingEmails !== undefined) out.push(...checkEmails(group.billingEmails, 'billingEmails', where));
+  if (group.invoiceEmails !== undefined) out.push(...checkEmails(group.invoiceEmails, 'invoiceEmails', where));
+  return out;
+}
+
+const FIRST_CODES = new Set(['FORBIDDEN', 'GROUP_NOT_FOUND', 'PROJECT_NOT_FOUND', 'USER_NOT_FOUND']);
+
+type PlannedGroup = Group & { createdIndex?: number; renamedIndex?: number };
+
+export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateContext = {}): EvaluateResult {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const now = ctx.now ?? new Date();
+  const nowIso = now.toISOString();
+  const fail = (): EvaluateResult => ({ errors: sortErrors(errors), warnings, next: state });
+
+  if (ctx.actor && ctx.actor.role !== 'billing_admin') {
+    changes.forEach((_, index) => errors.push(diagnostic('FORBIDDEN', {}, { index })));
+    return fail();
+  }
+
+  const mainId = state.domain.mainGroupId;
+  const groups = new Map<string, PlannedGroup>(state.groups.map((g) => [g.id, { ...g }]));
+  const projects = new Map(state.projects.map((p) => [p.id, p]));
+  const users = new Map(state.users.map((u) => [u.id, u]));
+  const broken = new Set<number>(); // changes with a NOT_FOUND error
+
+  // Pass 1: deletes and creates, so that references by name and "being deleted" resolve.
+  const deleted = new Map<string, number>(); // group id -> index of its delete
+  changes.forEach((c, index) => {
+    if (c.op === 'deleteGroup' && groups.has(c.id) && c.id !== mainId && !deleted.has(c.id)) deleted.set(c.id, index);
+  });
+  changes.forEach((c, index) => {
+    if (c.op !== 'createGroup') return;
+    const id = ctx.newId ? ctx.newId(index) : `planned:${index}`;
+    groups.set(id, {
+      id,
+      name: c.group.name,
+      type: 'sub',
+      billingEmails: c.group.billingEmails,
+      invoiceEmails: c.group.invoiceEmails,
+      paymentMethod: c.group.paymentMethod ?? null,
+      details: withDefaultCurrency(c.group.details),
+      createdAt: nowIso,
+      updatedAt: nowIso,
+      createdBy: ctx.actor?.id ?? 'unknown',
+      version: 1,
+      projectCount: 0,
+      createdIndex: index,
+    });
+  });
+  // Updates (renames must be known before names are resolved).
+  changes.forEach((c, index) => {
+    if (c.op !== 'updateGroup') return;
+    const g = groups.get(c.id);
+    if (!g || g.createdIndex !== undefined || deleted.has(c.id)) return;
+    const patch = definedOnly(c.group);
+    const merged: PlannedGroup = {
+      ...g,
+      ...patch,
+      paymentMethod: 'paymentMethod' in patch ? (patch.paymentMethod ?? null) : g.paymentMethod,
+      details: 'details' in patch ? withDefaultCurrency(patch.details) : g.details,
+      version: g.version + 1,
+      updatedAt: nowIso,
+    };
+    if (patch.name !== undefined && patch.name !== g.name) merged.renamedIndex = index;
+    groups.set(c.id, merged);
+  });
+
+  const byName = new Map<string, PlannedGroup>();
+  for (const g of groups.values()) {
+    if (!deleted.has(g.id) && typeof g.name === 'string' && !byName.has(normalizeName(g.name))) byName.set(normalizeName(g.name), g);
+  }
+
+  /** Resolve a group reference; undefined = unknown target; null = reported as not found. */
+  const resolve = (
+    c: { billingGroupId?: string; billingGroupName?: string },
+    index: number,
+    what: string,
+  ): PlannedGroup | undefined | null => {
+    if (c.billingGroupId === undefined && c.billingGroupName === undefined) return undefined;
+    const byNameRef = c.billingGroupId === undefined;
+    const ref = (byNameRef ? c.billingGroupName : c.billingGroupId) as string;
+    const g = byNameRef ? (typeof ref === 'string' ? byName.get(normalizeName(ref)) : undefined) : groups.get(ref);
+    const path = [byNameRef ? 'billingGroupName' : 'billingGroupId'];
+    if (!g) {
+      errors.push(diagnostic('GROUP_NOT_FOUND', { ref, byName: byNameRef, what }, { index, path }));
+      broken.add(index);
+      return null;
+    }
+    if (deleted.has(g.id)) {
+      errors.push(diagnostic('GROUP_NOT_FOUND', { ref, deleting: true, what }, { index, path }));
+      broken.add(index);
+      return null;
+    }
+    return g;
+  };
+
+  // Pass 2: existence checks, per change.
+  const targets = new Map<number, PlannedGroup | undefined>();
+  changes.forEach((c, index) => {
+    switch (c.op) {
+      case 'updateGroup':
+      case 'deleteGroup': {
+        const g = groups.get(c.id);
+        if (!g || g.createdIndex !== undefined) {
+          errors.push(diagnostic('GROUP_NOT_FOUND', { ref: c.id }, { index, path: ['id'] }));
+          broken.add(index);
+        } else if (c.op === 'updateGroup' && deleted.has(c.id)) {
+          errors.push(diagnostic('GROUP_NOT_FOUND', { ref: c.id, deleting: true, what: 'update' }, { index, path: ['id'] }));
+          broken.add(index);
+        }
+        break;
+      }
+      case 'link':
+      case 'unlink': {
+        if (!projects.has(c.projectId)) {
+          errors.push(diagnostic('PROJECT_NOT_FOUND', { id: c.projectId }, { index, path: ['projectId'] }));
+          broken.add(index);
+        }
+        if (c.op === 'link') {
+          const g = resolve(c, index, 'link');
+          if (g !== null) targets.set(index, g);
+        } else targets.set(index, groups.get(mainId));
+        break;
+      }
+      case 'grant':
+      case 'revoke': {
+        if (!users.has(c.userId)) {
+          errors.push(diagnostic('USER_NOT_FOUND', { id: c.userId }, { index, path: ['userId'] }));
+          broken.add(index);
+        }
+        const g = resolve(c, index, c.op === 'grant' ? 'permission' : 'revoke');
+        if (g !== null) targets.set(index, g);
+        break;
+      }
+      case 'createGroup':
+        break;
+    }
+  });
+
+  // Pass 3: group fields, names, limits, payment.
+  const main = groups.get(mainId)!;
+  let subCount = state.groups.filter((g) => g.type === 'sub' && !deleted.has(g.id)).length;
+  const limit = state.domain.subGroupLimit;
+  changes.forEach((c, index) => {
+    if (broken.has(index)) return;
+    if (c.op === 'createGroup') {
+      errors.push(...checkGroupInput(c.group, { index }));
+      subCount += 1;
+      if (subCount > limit) errors.push(diagnostic('SUB_GROUP_LIMIT', { limit, count: subCount, name: c.group.name }, { index }));
+      if (!main.paymentMethod) errors.push(diagnostic('MAIN_PAYMENT_REQUIRED', { mainName: main.name, name: c.group.name }, { index, path: ['paymentMethod'] }));
+      if (!paymentUnknown(c.group) && !c.group.paymentMethod) {
+        warnings.push(diagnostic('NO_PAYMENT_METHOD', { name: c.group.name }, { index, path: ['paymentMethod'] }));
+      }
+    } else if (c.op === 'updateGroup') {
+      const before = state.groups.find((g) => g.id === c.id)!;
+      const after = groups.get(c.id)!;
+      if (c.expectedVersion !== undefined && c.expectedVersion !== before.version) {
+        errors.push(diagnostic('STALE_VERSION', { id: c.id, expected: c.expectedVersion, actual: before.version }, { index }));
+      }
+      const { name, ...rest } = definedOnly(c.group);
+      if (before.type === 'main' && name !== undefined && name !== before.name) {
+        errors.push(diagnostic('MAIN_GROUP_IMMUTABLE_NAME', { name: before.name, wanted: name }, { index, path: ['name'] }));
+        errors.push(...checkGroupInput(rest, { index }));
+      } else {
+        errors.push(...checkGroupInput(definedOnly(c.group), { index }));
+      }
+      if (!paymentUnknown(c.group) && !after.paymentMethod) {
+        warnings.push(diagnostic('NO_PAYMENT_METHOD', { name: after.name }, { index, path: ['paymentMethod'] }));
+      }
+    }
+  });
+
+  // NAME_TAKEN: among the groups of the desired state, reported on the change that brings the name.
+  const seenNames = new Map<string, PlannedGroup>();
+  const named = [...groups.values()]
+    .filter((g) => !deleted.has(g.id) && typeof g.name === 'string')
+    .sort((a, b) => introducedAt(a) - introducedAt(b));
+  for (const g of named) {
+    const key = normalizeName(g.name);
+    const other = seenNames.get(key);
+    const index = g.createdIndex ?? g.renamedIndex;
+    if (other && index !== undefined && !broken.has(index) && !(g.type === 'main')) {
+      errors.push(
+        diagnostic(
+          'NAME_TAKEN',
+          { name: g.name, otherName: other.name, otherId: other.createdIndex === undefined ? other.id : undefined },
+          { index, path: ['name'] },
+        ),
+      );
+    }
+    if (!other) seenNames.set(key, g);
+  }
+
+  // Links: one change per project, moves, transfers.
+  const effectiveFrom = firstOfNextMonth(now);
+  const linkedAt = new Map<string, number>();
+  const moves = new Map<string, { to: string; index: number }>();
+  changes.forEach((c, index) => {
+    if (c.op !== 'link' && c.op !== 'unlink') return;
+    const first = linkedAt.get(c.projectId);
+    if (first !== undefined) {
+      errors.push(diagnostic('PROJECT_MULTI_LINK', { id: c.projectId, first, second: index }, { index, path: ['projectId'] }));
+      return;
+    }
+    linkedAt.set(c.projectId, index);
+    if (broken.has(index)) return;
+    const project = projects.get(c.projectId)!;
+    const target = targets.get(index);
+    if (!target) return; // target unknown until apply
+    const from = groups.get(project.billingGroupId)!;
+    const toMain = target.id === mainId;
+    if (toMain && project.billingGroupId === mainId) {
+      errors.push(diagnostic('MAIN_UNLINK_FORBIDDEN', { id: c.projectId }, { index, path: c.op === 'link' ? [refField(c)] : ['projectId'] }));
+      return;
+    }
+    if (target.id === project.billingGroupId) return; // already there: nothing to do
+    if (!toMain && from.type === 'sub' && c.op === 'link' && c.allowTransfer !== true) {
+      errors.push(
+        diagnostic('TRANSFER_NOT_ACKNOWLEDGED', { id: c.projectId, fromName: from.name, toName: target.name }, { index, path: ['allowTransfer'] }),
+      );
+      return;
+    }
+    moves.set(c.projectId, { to: target.id, index });
+    warnings.push(
+      diagnostic('LINK_EFFECTIVE_NEXT_MONTH', { id: c.projectId, toName: target.name, fromName: from.name, effectiveFrom }, { index }),
+    );
+  });
+
+  // Deletes.
+  const nextGroupOf = (p: Project) => moves.get(p.id)?.to ?? p.billingGroupId;
+  changes.forEach((c, index) => {
+    if (c.op !== 'deleteGroup' || broken.has(index)) return;
+    const g = groups.get(c.id)!;
+    if (g.id === mainId) {
+      errors.push(diagnostic('MAIN_GROUP_UNDELETABLE', { name: g.name }, { index }));
+      return;
+    }
+    if (deleted.get(c.id) !== index) return; // the same group deleted twice: reported once
+    if (c.confirmName !== undefined && c.confirmName !== g.name) {
+      errors.push(diagnostic('DELETE_CONFIRMATION', { name: g.name, given: c.confirmName }, { index, path: ['confirmName'] }));
+    }
+    const left = state.projects.filter((p) => nextGroupOf(p) === g.id);
+    if (left.length > 0) {
+      const ids = left.slice(0, 10).map((p) => p.id).join(', ') + (left.length > 10 ? ', ...' : '');
+      errors.push(diagnostic('DELETE_HAS_PROJECTS', { name: g.name, count: left.length, ids }, { index }));
+    }
+    const f = g.finance;
+    if (f) {
+      if (f.openInvoices > 0) errors.push(diagnostic('DELETE_OUTSTANDING_BALANCE', { name: g.name, count: f.openInvoices, amount: f.outstandingAmount }, { index }));
+      if (f.unbilledUsage > 0) errors.push(diagnostic('DELETE_UNBILLED_USAGE', { name: g.name, amount: f.unbilledUsage }, { index }));
+      if (f.paidCredits > 0) errors.push(diagnostic('DELETE_PAID_CREDITS', { name: g.name, amount: f.paidCredits }, { index }));
+      if (f.freeCredits > 0) warnings.push(diagnostic('FREE_CREDITS_FORFEITED', { name: g.name, amount: f.freeCredits }, { index }));
+    }
+    warnings.push(diagnostic('DELETE_IRREVERSIBLE', { name: g.name }, { index }));
+  });
+
+  // Permissions.
+  const permKey = (userId: string, groupId: string) => `${userId}\u0000${groupId}`;
+  const perms = new Map<string, Permission>(state.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
+  const removedBy = new Map<string, number>(); // userId -> last change index that removed a membership
+  for (const [key, p] of perms) {
+    const at = deleted.get(p.billingGroupId);
+    if (at !== undefined) {
+      perms.delete(key);
+      removedBy.set(p.userId, Math.max(removedBy.get(p.userId) ?? -1, at));
+    }
+  }
+  changes.forEach((c, index) => {
+    if ((c.op !== 'grant' && c.op !== 'revoke') || broken.has(index)) return;
+    const g = targets.get(index);
+    if (!g) return;
+    const key = permKey(c.userId, g.id);
+    if (c.op === 'grant') {
+      if (!perms.has(key)) perms.set(key, { userId: c.userId, billingGroupId: g.id, createdAt: nowIso });
+    } else if (perms.delete(key)) {
+      removedBy.set(c.userId, Math.max(removedBy.get(c.userId) ?? -1, index));
+    }
+  });
+  const stillMember = new Set([...perms.values()].map((p) => p.userId));
+  for (const [userId, index] of removedBy) {
+    const user = users.get(userId);
+    if (!user || user.role === 'billing_admin' || stillMember.has(userId)) continue;
+    const c = changes[index];
+    const groupName = c.op === 'deleteGroup' ? groups.get(c.id)?.name : targets.get(index)?.name;
+    warnings.push(diagnostic('USER_LOSES_BILLING_ACCESS', { userId, userEmail: user.email, groupName }, { index, path: c.op === 'deleteGroup' ? [] : ['userId'] }));
+  }
+
+  if (errors.length > 0) return fail();
+
+  // Build the next state.
+  const nextProjects = state.projects.map((p) => {
+    const m = moves.get(p.id);
+    return m ? { ...p, billingGroupId: m.to, effectiveFrom } : p;
+  });
+  const counts = new Map<string, number>();
+  for (const p of nextProjects) counts.set(p.billingGroupId, (counts.get(p.billingGroupId) ?? 0) + 1);
+  const nextGroups: Group[] = [];
+  for (const g of groups.values()) {
+    if (deleted.has(g.id)) continue;
+    const { createdIndex: _c, renamedIndex: _r, ...plain } = g;
+    const out: Group = { ...plain, projectCount: counts.get(g.id) ?? 0 };
+    if (g.id === mainId) out.totalProjectCount = nextProjects.length;
+    nextGroups.push(out);
+  }
+  warnings.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+  return {
+    errors: [],
+    warnings,
+    next: { ...state, groups: nextGroups, projects: nextProjects, permissions: [...perms.values()] },
+  };
+}
+
+/** `paymentMethod: undefined` present as a key = unknown at plan time; absent or null = none. */
+function paymentUnknown(group: Partial<GroupInput>): boolean {
+  return 'paymentMethod' in group && group.paymentMethod === undefined;
+}
+
+function introducedAt(g: { createdIndex?: number; renamedIndex?: number }): number {
+  const i = g.createdIndex ?? g.renamedIndex;
+  return i === undefined ? -1 : i;
+}
+
+function refField(c: { billingGroupId?: string }): string {
+  return c.billingGroupId === undefined ? 'billingGroupName' : 'billingGroupId';
+}
+
+function withDefaultCurrency(details: GroupInput['details']): Group['details'] {
+  return { ...(details ?? {}), currency: details?.currency ?? 'USD' };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function sortErrors(errors: Diagnostic[]): Diagnostic[] {
+  const rank = (d: Diagnostic) => (FIRST_CODES.has(d.code) ? 0 : 1);
+  return errors
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => rank(a.d) - rank(b.d) || (a.d.index ?? 0) - (b.d.index ?? 0) || a.i - b.i)
+    .map((x) => x.d);
+}

@@ -1,0 +1,81 @@
+/**
+ * The contract between the Terraform protocol layer (`protocol/`) and the resources
+ * (`resources/`). Resources see plain camelCase JavaScript values and domain
+ * diagnostics; they never see gRPC, msgpack or snake_case. The protocol layer converts
+ * (naming.ts is the one converter), fills defaults and nulls for every attribute of the
+ * definition, and turns diagnostics into tfplugin6 diagnostics with attribute paths.
+ */
+import type { Diagnostic } from '../domain/types';
+import type { ResourceDefinition } from '../domain/resources';
+
+/** A value not known until apply (msgpack extension 0, or refined unknown ext 12). */
+export const UNKNOWN: unique symbol = Symbol.for('cloudbilling.terraform.unknown');
+export type Unknown = typeof UNKNOWN;
+
+export type TfValue = null | string | number | boolean | Unknown | TfValue[] | { [key: string]: TfValue };
+/** An object of attribute values keyed by camelCase attribute name. Every attribute is present (null when unset). */
+export type Values = { [key: string]: TfValue };
+
+export function isUnknown(v: unknown): v is Unknown {
+  return v === UNKNOWN;
+}
+
+/** True when `v` or anything inside it is unknown. */
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === 'object') return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/**
+ * Per-process services handed to every resource call. `snapshot()` is fetched once per
+ * provider process and cached (a plan of 1,000 resources makes a handful of API calls).
+ */
+export interface ProviderContext {
+  /** The configured API client (provider block `api_url`/`token`, else the environment). */
+  client: import('../client').BillingClient;
+  /** `GET /v1/snapshot`, cached for the process. */
+  snapshot(): Promise<import('../client').Snapshot>;
+}
+
+export interface PlanRequest {
+  /** State before the plan; null when the resource is being created. */
+  prior: Values | null;
+  /** Terraform's proposed new state (config merged with prior computed values); null = destroy. */
+  proposed: Values | null;
+  /** The configuration as written; null = destroy. */
+  config: Values | null;
+}
+
+export interface PlanResult {
+  /** The planned state: non-computed attributes must equal `proposed`. Null for destroy. */
+  planned: Values | null;
+  /** Attribute names (camelCase, top level) whose change forces replacement. */
+  requiresReplace?: string[];
+  diagnostics?: Diagnostic[];
+}
+
+/** What a resource file exports. Written like a hashicups resource, not like gRPC. */
+export interface ResourceHandler {
+  definition: ResourceDefinition;
+  /** Config-only checks (ValidateResourceConfig). Unknown values are skipped. */
+  validate?(config: Values): Diagnostic[];
+  /**
+   * PlanResourceChange. Sets computed attributes (unknown on create, prior values when
+   * unchanged), asks for replacement, and reports the plan-time rules from the snapshot.
+   */
+  plan(req: PlanRequest, ctx: ProviderContext): Promise<PlanResult>;
+  create(planned: Values, ctx: ProviderContext): Promise<{ state: Values; diagnostics?: Diagnostic[] }>;
+  /** Live state, or null when the object is gone (deleted outside Terraform). */
+  read(state: Values, ctx: ProviderContext): Promise<Values | null>;
+  update(prior: Values, planned: Values, ctx: ProviderContext): Promise<{ state: Values; diagnostics?: Diagnostic[] }>;
+  delete(prior: Values, ctx: ProviderContext): Promise<{ diagnostics?: Diagnostic[] }>;
+  /** ImportResourceState: a state skeleton from the import id; ReadResource fills it in. */
+  importState(id: string, ctx: ProviderContext): Promise<Values>;
+}
+
+export interface DataSourceHandler {
+  definition: ResourceDefinition;
+  read(config: Values, ctx: ProviderContext): Promise<{ state: Values; diagnostics?: Diagnostic[] }>;
+}
