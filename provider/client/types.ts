@@ -1,0 +1,131 @@
+/**
+ * Wire types of the Billing API v1 (SPEC §3), as the client returns them.
+ */
+import type {
+  Change,
+  DomainInfo,
+  Group,
+  GroupInput,
+  Permission,
+  Project,
+  Role,
+  User,
+} from '../domain/types';
+
+/** A warning of SPEC §2 attached to a successful write. */
+export interface ApiWarning {
+  code: string;
+  message: string;
+  index?: number;
+  path?: (string | number)[];
+}
+
+export interface WithWarnings {
+  warnings: ApiWarning[];
+}
+
+export interface Link {
+  projectId: string;
+  billingGroupId: string;
+  effectiveFrom: string;
+}
+
+/** `GET /v1/snapshot`: the caller's whole view in one call. */
+export interface Snapshot {
+  domain: DomainInfo;
+  groups: Group[];
+  projects: Project[];
+  links: Link[];
+  permissions: Permission[];
+  users: User[];
+  at: string;
+}
+
+export interface List<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface LinkResult extends WithWarnings {
+  projectId: string;
+  billingGroupId: string;
+  previousBillingGroupId: string;
+  effectiveFrom: string;
+}
+
+export interface PermissionResult extends WithWarnings {
+  userId: string;
+  billingGroupId: string;
+  createdAt?: string;
+}
+
+export interface CreatedUser extends User {
+  /** Shown once, at creation. */
+  token: string;
+}
+
+export interface UserInput {
+  email: string;
+  name: string;
+  role?: Role;
+}
+
+export interface Credit {
+  id: string;
+  code: string;
+  kind: 'free' | 'paid';
+  amount: number;
+  status: 'active' | 'refunded' | 'forfeited';
+  billingGroupId?: string;
+  createdAt?: string;
+}
+
+export interface InvoiceLine {
+  projectId: string;
+  service: string;
+  amount: number;
+}
+
+export interface Invoice {
+  id: string;
+  billingGroupId: string;
+  period: string;
+  lines: InvoiceLine[];
+  total: number;
+  status: 'open' | 'paid';
+  createdAt?: string;
+  paidAt?: string | null;
+}
+
+export interface UsageInput {
+  projectId: string;
+  service: string;
+  amount: number;
+  at?: string;
+}
+
+export interface BillingEvent {
+  id: string;
+  billingGroupId: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface PlanIssue {
+  code: string;
+  message: string;
+  index: number;
+  path?: (string | number)[];
+}
+
+export interface PlanResponse {
+  errors: PlanIssue[];
+  warnings: PlanIssue[];
+}
+
+export type GroupPatch = Partial<GroupInput>;
+export type { Change, DomainInfo, Group, GroupInput, Permission, Project, User };
