@@ -230,12 +230,13 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       }
       case 'grant':
       case 'revoke': {
+        // Group before user: the order of the API path /billing-groups/{id}/permissions/{userId}.
+        const g = resolve(c, index, c.op === 'grant' ? 'permission' : 'revoke');
+        if (g !== null) targets.set(index, g);
         if (!users.has(c.userId)) {
           errors.push(diagnostic('USER_NOT_FOUND', { id: c.userId }, { index, path: ['userId'] }));
           broken.add(index);
         }
-        const g = resolve(c, index, c.op === 'grant' ? 'permission' : 'revoke');
-        if (g !== null) targets.set(index, g);
         break;
       }
       case 'createGroup':
