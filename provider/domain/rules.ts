@@ -159,6 +159,9 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     const g = groups.get(c.id);
     if (!g || g.createdIndex !== undefined || deleted.has(c.id)) return;
     const patch = definedOnly(c.group);
+    // The main group keeps its name (MAIN_GROUP_IMMUTABLE_NAME is reported in pass 3): a
+    // wanted rename must neither free the domain's name nor take another group's name.
+    if (g.type === 'main') delete patch.name;
     const merged: PlannedGroup = {
       ...g,
       ...patch,
