@@ -188,7 +188,9 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (c.billingGroupId === undefined && c.billingGroupName === undefined) return undefined;
     const byNameRef = c.billingGroupId === undefined;
     const ref = (byNameRef ? c.billingGroupName : c.billingGroupId) as string;
-    const g = byNameRef ? (typeof ref === 'string' ? byName.get(normalizeName(ref)) : undefined) : groups.get(ref);
+    // By name, a group deleted by this set is not in `byName`; find it to say so.
+    const named = (n: string) => byName.get(normalizeName(n)) ?? [...groups.values()].find((x) => deleted.has(x.id) && normalizeName(x.name) === normalizeName(n));
+    const g = byNameRef ? (typeof ref === 'string' ? named(ref) : undefined) : groups.get(ref);
     const path = [byNameRef ? 'billingGroupName' : 'billingGroupId'];
     if (!g) {
       errors.push(diagnostic('GROUP_NOT_FOUND', { ref, byName: byNameRef, what }, { index, path }));
