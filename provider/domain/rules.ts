@@ -184,6 +184,8 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     c: { billingGroupId?: string; billingGroupName?: string },
     index: number,
     what: string,
+    /** Revoke: a group deleted by this set loses its memberships anyway, so it is no error. */
+    allowDeleted = false,
   ): PlannedGroup | undefined | null => {
     if (c.billingGroupId === undefined && c.billingGroupName === undefined) return undefined;
     const byNameRef = c.billingGroupId === undefined;
@@ -197,7 +199,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       broken.add(index);
       return null;
     }
-    if (deleted.has(g.id)) {
+    if (deleted.has(g.id) && !allowDeleted) {
       errors.push(diagnostic('GROUP_NOT_FOUND', { ref, deleting: true, what }, { index, path }));
       broken.add(index);
       return null;
@@ -236,7 +238,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       case 'grant':
       case 'revoke': {
         // Group before user: the order of the API path /billing-groups/{id}/permissions/{userId}.
-        const g = resolve(c, index, c.op === 'grant' ? 'permission' : 'revoke');
+        const g = resolve(c, index, c.op === 'grant' ? 'permission' : 'revoke', c.op === 'revoke');
         if (g !== null) targets.set(index, g);
         if (!users.has(c.userId)) {
           errors.push(diagnostic('USER_NOT_FOUND', { id: c.userId }, { index, path: ['userId'] }));
