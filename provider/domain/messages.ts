@@ -197,3 +197,78 @@ export function isRuleCode(code: string): code is RuleCode {
 export function statusOf(code: string): number {
   return isRuleCode(code) ? RULES[code].status : 400;
 }
+
+// ---- IaC adapter texts ------------------------------------------------------------
+// Situations of the Terraform/Pulumi adapters that are not rules of SPEC §2 (so not in
+// RULES: no HTTP status, never from `evaluate`). Where one concerns a rule, it keeps the
+// rule's code (e.g. a lookup by name that finds nothing is PROJECT_NOT_FOUND).
+
+const ADAPTER_TEXT = {
+  MAIN_GROUP_FORGOTTEN: {
+    severity: 'warning',
+    code: 'MAIN_GROUP_FORGOTTEN',
+    text: (p: Record<string, any>) => ({
+      summary: `The main billing group ${q(p.name)} is only removed from state`,
+      detail: 'The main group exists as long as the domain does and is never deleted; its e-mails, payment method and details stay as they are. Import or declare it again to manage it.',
+    }),
+  },
+  IMPORT_ID_INVALID: {
+    severity: 'error',
+    code: 'IMPORT_ID_INVALID',
+    text: (p: Record<string, any>) => ({
+      summary: `${q(p.id)} is not a valid import id for ${p.type}`,
+      detail: `Use ${p.expected}.`,
+    }),
+  },
+  VALUE_NOT_ALLOWED: {
+    severity: 'error',
+    code: 'VALUE_NOT_ALLOWED',
+    text: (p: Record<string, any>) => ({
+      summary: `${q(p.value)} is not allowed here`,
+      detail: `Use one of: ${(p.allowed as string[]).join(', ')}.`,
+    }),
+  },
+  PROJECT_NAME_NOT_FOUND: {
+    severity: 'error',
+    code: 'PROJECT_NOT_FOUND',
+    text: (p: Record<string, any>) => ({
+      summary: `No project named ${q(p.name)}`,
+      detail: 'Check the name (GET /v1/projects lists them); project names are compared exactly.',
+    }),
+  },
+  PROJECT_NAME_AMBIGUOUS: {
+    severity: 'error',
+    code: 'PROJECT_NAME_AMBIGUOUS',
+    text: (p: Record<string, any>) => ({
+      summary: `${p.count} projects are named ${q(p.name)}`,
+      detail: `Refer to the project by id instead (${p.ids}).`,
+    }),
+  },
+} as const;
+
+export type AdapterMessage = keyof typeof ADAPTER_TEXT;
+
+/** A diagnostic of an IaC adapter (see ADAPTER_TEXT). */
+export function adapterDiagnostic(
+  which: AdapterMessage,
+  params: Record<string, unknown> = {},
+  where: { path?: (string | number)[] } = {},
+): Diagnostic {
+  const m = ADAPTER_TEXT[which];
+  const d: Diagnostic = { severity: m.severity, code: m.code, ...m.text(params) };
+  if (where.path !== undefined) d.path = where.path;
+  return d;
+}
+
+/**
+ * A rule that depends on the whole plan (e.g. DELETE_HAS_PROJECTS, when other resources
+ * of the same plan may move the projects away), reported by a per-resource plan: kept
+ * with its code, as a warning that says who decides.
+ */
+export function deferredToApply(d: Diagnostic): Diagnostic {
+  return {
+    ...d,
+    severity: 'warning',
+    detail: `${d.detail} Other resources of this plan may change this, so the Billing API decides at apply; \`cloudbilling review\` checks the whole plan before that.`,
+  };
+}
