@@ -11,6 +11,8 @@
  * Ordering (SPEC §2): FORBIDDEN and *_NOT_FOUND come first, then every other error in
  * change order. A change with a NOT_FOUND error is not checked further.
  * `next` is the state after applying the changes; when there are errors it is `state`.
+ * With unknown values `next` is a best guess: an unknown link target leaves the project
+ * where it is, an unknown grant target adds no permission.
  */
 import { diagnostic, type RuleCode } from './messages';
 import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from './types';
@@ -255,13 +257,18 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
   const main = groups.get(mainId)!;
   let subCount = state.groups.filter((g) => g.type === 'sub' && !deleted.has(g.id)).length;
   const limit = state.domain.subGroupLimit;
+  // The last update of main that mentions paymentMethod decides; `undefined` = unknown until apply.
+  let mainPaymentUnknown = false;
+  for (const c of changes) {
+    if (c.op === 'updateGroup' && c.id === mainId && c.group && 'paymentMethod' in c.group) mainPaymentUnknown = c.group.paymentMethod === undefined;
+  }
   changes.forEach((c, index) => {
     if (broken.has(index)) return;
     if (c.op === 'createGroup') {
       errors.push(...checkGroupInput(c.group, { index }));
       subCount += 1;
       if (subCount > limit) errors.push(diagnostic('SUB_GROUP_LIMIT', { limit, count: subCount, name: c.group.name }, { index }));
-      if (!main.paymentMethod) errors.push(diagnostic('MAIN_PAYMENT_REQUIRED', { mainName: main.name, name: c.group.name }, { index, path: ['paymentMethod'] }));
+      if (!main.paymentMethod && !mainPaymentUnknown) errors.push(diagnostic('MAIN_PAYMENT_REQUIRED', { mainName: main.name, name: c.group.name }, { index, path: ['paymentMethod'] }));
       if (!paymentUnknown(c.group) && !c.group.paymentMethod) {
         warnings.push(diagnostic('NO_PAYMENT_METHOD', { name: c.group.name }, { index, path: ['paymentMethod'] }));
       }
@@ -309,6 +316,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
   const effectiveFrom = firstOfNextMonth(now);
   const linkedAt = new Map<string, number>();
   const moves = new Map<string, { to: string; index: number }>();
+  const movesToUnknown = new Set<string>(); // projects linked to a group known only after apply
   changes.forEach((c, index) => {
     if (c.op !== 'link' && c.op !== 'unlink') return;
     const first = linkedAt.get(c.projectId);
@@ -320,7 +328,10 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (broken.has(index)) return;
     const project = projects.get(c.projectId)!;
     const target = targets.get(index);
-    if (!target) return; // target unknown until apply
+    if (!target) {
+      movesToUnknown.add(c.projectId); // target unknown until apply
+      return;
+    }
     const from = groups.get(project.billingGroupId)!;
     const toMain = target.id === mainId;
     if (toMain && project.billingGroupId === mainId) {
@@ -353,7 +364,8 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (c.confirmName !== undefined && c.confirmName !== g.name) {
       errors.push(diagnostic('DELETE_CONFIRMATION', { name: g.name, given: c.confirmName }, { index, path: ['confirmName'] }));
     }
-    const left = state.projects.filter((p) => nextGroupOf(p) === g.id);
+    // A project moving to an unknown group is not known to stay (it cannot be this one: GROUP_NOT_FOUND).
+    const left = state.projects.filter((p) => nextGroupOf(p) === g.id && !movesToUnknown.has(p.id));
     if (left.length > 0) {
       const ids = left.slice(0, 10).map((p) => p.id).join(', ') + (left.length > 10 ? ', ...' : '');
       errors.push(diagnostic('DELETE_HAS_PROJECTS', { name: g.name, count: left.length, ids }, { index }));
@@ -379,10 +391,14 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       removedBy.set(p.userId, Math.max(removedBy.get(p.userId) ?? -1, at));
     }
   }
+  const grantsToUnknown = new Set<string>();
   changes.forEach((c, index) => {
     if ((c.op !== 'grant' && c.op !== 'revoke') || broken.has(index)) return;
     const g = targets.get(index);
-    if (!g) return;
+    if (!g) {
+      if (c.op === 'grant') grantsToUnknown.add(c.userId); // a membership somewhere, known after apply
+      return;
+    }
     const key = permKey(c.userId, g.id);
     if (c.op === 'grant') {
       if (!perms.has(key)) perms.set(key, { userId: c.userId, billingGroupId: g.id, createdAt: nowIso });
@@ -393,7 +409,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
   const stillMember = new Set([...perms.values()].map((p) => p.userId));
   for (const [userId, index] of removedBy) {
     const user = users.get(userId);
-    if (!user || user.role === 'billing_admin' || stillMember.has(userId)) continue;
+    if (!user || user.role === 'billing_admin' || stillMember.has(userId) || grantsToUnknown.has(userId)) continue;
     const c = changes[index];
     const groupName = c.op === 'deleteGroup' ? groups.get(c.id)?.name : targets.get(index)?.name;
     warnings.push(diagnostic('USER_LOSES_BILLING_ACCESS', { userId, userEmail: user.email, groupName }, { index, path: c.op === 'deleteGroup' ? [] : ['userId'] }));
