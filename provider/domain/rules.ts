@@ -268,7 +268,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       errors.push(...checkGroupInput(c.group, { index }));
       subCount += 1;
       if (subCount > limit) errors.push(diagnostic('SUB_GROUP_LIMIT', { limit, count: subCount, name: c.group.name }, { index }));
-      if (!main.paymentMethod && !mainPaymentUnknown) errors.push(diagnostic('MAIN_PAYMENT_REQUIRED', { mainName: main.name, name: c.group.name }, { index, path: ['paymentMethod'] }));
+      if (!main.paymentMethod && !mainPaymentUnknown) errors.push(diagnostic('MAIN_PAYMENT_REQUIRED', { mainName: main.name, name: c.group.name }, { index }));
       if (!paymentUnknown(c.group) && !c.group.paymentMethod) {
         warnings.push(diagnostic('NO_PAYMENT_METHOD', { name: c.group.name }, { index, path: ['paymentMethod'] }));
       }
@@ -412,7 +412,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (!user || user.role === 'billing_admin' || stillMember.has(userId) || grantsToUnknown.has(userId)) continue;
     const c = changes[index];
     const groupName = c.op === 'deleteGroup' ? groups.get(c.id)?.name : targets.get(index)?.name;
-    warnings.push(diagnostic('USER_LOSES_BILLING_ACCESS', { userId, userEmail: user.email, groupName }, { index, path: c.op === 'deleteGroup' ? [] : ['userId'] }));
+    warnings.push(diagnostic('USER_LOSES_BILLING_ACCESS', { userId, userEmail: user.email, groupName }, c.op === 'deleteGroup' ? { index } : { index, path: ['userId'] }));
   }
 
   if (errors.length > 0) return fail();
