@@ -1,0 +1,16 @@
+/**
+ * Provider logging. stdout belongs to the go-plugin handshake line only; every log line
+ * goes to stderr with an hclog level prefix (`[DEBUG]`, `[INFO]`, `[WARN]`, `[ERROR]`),
+ * which Terraform shows with `TF_LOG`/`TF_LOG_PROVIDER`. Never log tokens or values
+ * of sensitive attributes.
+ */
+function write(level: string, message: string): void {
+  process.stderr.write(`[${level}] cloudbilling: ${message.replace(/\n/g, '\n  ')}\n`);
+}
+
+export const log = {
+  debug: (m: string) => write('DEBUG', m),
+  info: (m: string) => write('INFO', m),
+  warn: (m: string) => write('WARN', m),
+  error: (m: string) => write('ERROR', m),
+};

@@ -1,0 +1,140 @@
+/**
+ * go-plugin server side of the handshake with Terraform (protocol 6, gRPC, AutoMTLS).
+ *
+ * 1. Refuse to run without `TF_PLUGIN_MAGIC_COOKIE` (someone ran the binary by hand).
+ * 2. Make a fresh self-signed certificate (cert.ts) and serve gRPC over TLS on a unix
+ *    socket in a private temp dir, requiring and verifying the client certificate
+ *    Terraform passed in `PLUGIN_CLIENT_CERT`.
+ * 3. Print exactly one line on stdout: `1|6|unix|<socket>|grpc|<cert DER base64, unpadded>`.
+ * 4. `plugin.GRPCController/Shutdown` (and SIGTERM) close the server, remove the socket
+ *    dir and exit. SIGINT is ignored: Terraform handles Ctrl-C itself and calls StopProvider.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { generateServerCertificate, handshakeCertificate } from './cert';
+import { serviceDefinition } from './grpc';
+import { log } from './log';
+
+export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
+export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
+export const CORE_PROTOCOL_VERSION = 1;
+export const APP_PROTOCOL_VERSION = 6;
+
+export type RpcTable = Record<string, (req: any) => Promise<any>>;
+
+export interface ServeOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where the handshake line goes. Default: process.stdout. */
+  out?: (line: string) => void;
+  /** Called instead of process.exit (tests). */
+  exit?: (code: number) => void;
+}
+
+export interface RunningServer {
+  socketPath: string;
+  handshake: string;
+  close(): Promise<void>;
+}
+
+/** Refuse to start outside Terraform: returns an explanation, or null when the cookie is right. */
+export function checkMagicCookie(env: NodeJS.ProcessEnv): string | null {
+  if (env[MAGIC_COOKIE_KEY] === MAGIC_COOKIE_VALUE) return null;
+  return [
+    'This binary is a plugin for Terraform (provider registry.terraform.io/cloudbilling/cloudbilling).',
+    'It is not meant to be run directly: Terraform starts it. Run `cloudbilling terraform-setup`,',
+    'then use the provider from a Terraform configuration (`terraform init`, `terraform plan`).',
+  ].join('\n');
+}
+
+/** Start the plugin server and print the handshake line. */
+export async function serve(rpcs: RpcTable, options: ServeOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const versions = (env.PLUGIN_PROTOCOL_VERSIONS ?? '6').split(',').map((v) => v.trim());
+  if (!versions.includes(String(APP_PROTOCOL_VERSION))) {
+    log.warn(`Terraform offers plugin protocol versions ${versions.join(',')}; this provider speaks ${APP_PROTOCOL_VERSION}`);
+  }
+  const clientCert = env.PLUGIN_CLIENT_CERT;
+  const cert = generateServerCertificate();
+  const credentials = clientCert
+    ? grpc.ServerCredentials.createSsl(
+        Buffer.from(clientCert),
+        [{ cert_chain: Buffer.from(cert.certPem), private_key: Buffer.from(cert.keyPem) }],
+        true,
+      )
+    : grpc.ServerCredentials.createInsecure();
+  if (!clientCert) log.warn('PLUGIN_CLIENT_CERT is not set: serving without TLS (Terraform always sets it)');
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfp-cloudbilling-'));
+  const socketPath = path.join(dir, 'plugin.sock');
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
+
+  const cleanup = () => {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+  let closing = false;
+  const close = async () => {
+    if (closing) return;
+    closing = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 1000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    cleanup();
+  };
+
+  const provider = serviceDefinition('tfplugin6.Provider');
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const name of Object.keys(provider)) {
+    const fn = rpcs[name];
+    impl[name] = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+      if (!fn) {
+        callback({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented` });
+        return;
+      }
+      fn(call.request).then(
+        (res) => callback(null, res),
+        (e) => {
+          log.error(`${name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+          callback({ code: grpc.status.INTERNAL, details: e instanceof Error ? e.message : String(e) });
+        },
+      );
+    };
+  }
+  server.addService(provider, impl);
+  server.addService(serviceDefinition('plugin.GRPCController'), {
+    Shutdown: (_call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
+      callback(null, {});
+      // Let the answer leave before the server goes away.
+      setImmediate(() => {
+        void close().then(() => exit(0));
+      });
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.bindAsync(`unix://${socketPath}`, credentials, (err) => (err ? reject(err) : resolve()));
+  });
+
+  process.once('exit', cleanup);
+  process.on('SIGINT', () => log.info('SIGINT ignored: Terraform stops providers with StopProvider/Shutdown'));
+  process.once('SIGTERM', () => {
+    void close().then(() => exit(0));
+  });
+
+  const handshake = `${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|unix|${socketPath}|grpc|${handshakeCertificate(cert.der)}`;
+  (options.out ?? ((line: string) => process.stdout.write(line + '\n')))(handshake);
+  return { socketPath, handshake, close };
+}
