@@ -1,5 +1,74 @@
-/** `cloudbilling review` (placeholder until its issue lands). */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('cloudbilling review: not available yet\n');
-  return 2;
+/**
+ * `cloudbilling review PLAN|-`: checks a Terraform plan or Pulumi preview against the
+ * domain rules. Thin: parsing, mapping, evaluation and rendering live in provider/gitops.
+ * Exit 0 clean, 1 rule errors (warnings too with --strict), 2 the plan or the snapshot
+ * could not be read.
+ */
+import { parseArgs } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, fail, loadSnapshot } from '../gitops/cli-common';
+import { parsePlanText, readSource } from '../gitops/input';
+import { progress } from '../gitops/progress';
+import { review } from '../gitops/review';
+import { renderJson, renderMarkdown, renderText } from '../gitops/review-format';
+import { wantsColor } from '../gitops/format';
+
+const HELP = `usage: cloudbilling review PLAN|- [options]
+
+Checks every planned action on cloudbilling resources of a saved plan against the
+domain rules, reading the live snapshot once. PLAN is the output of
+\`terraform show -json PLANFILE\` or \`pulumi preview --json\` (auto-detected); - reads stdin.
+
+  --format F        markdown (PR comment) | text (default) | json
+  --strict          treat warnings as errors
+  --out FILE        also write the report to FILE
+${CONNECTION_HELP}
+
+Exit status: 0 no errors, 1 rule errors, 2 the plan or snapshot could not be read.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...CONNECTION_OPTIONS, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    }));
+  } catch (e) {
+    process.stderr.write(`cloudbilling review: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const format = (values.format as string | undefined) ?? 'text';
+  if (!['markdown', 'text', 'json'].includes(format)) {
+    process.stderr.write(`cloudbilling review: --format must be markdown, text or json\n`);
+    return 2;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`cloudbilling review: give exactly one plan file (or - for stdin)\n\n${HELP}`);
+    return 2;
+  }
+  const p = progress();
+  try {
+    p.step('reading the plan');
+    const plan = parsePlanText(await readSource(positionals[0]));
+    p.step('reading the live snapshot');
+    const snapshot = await loadSnapshot(values as Record<string, string>);
+    p.step(`evaluating ${plan.resources.length} resources`);
+    const report = review(plan, snapshot, { strict: values.strict === true });
+    p.done();
+    const body =
+      format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report, wantsColor(process.stdout));
+    if (values.out) await writeFile(values.out as string, format === 'text' ? renderText(report, false) : body);
+    process.stdout.write(body);
+    return report.exitCode;
+  } catch (e) {
+    p.done();
+    return fail('review', e);
+  }
 }
