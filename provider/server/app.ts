@@ -1,0 +1,205 @@
+/**
+ * The fastify application: body parsing, authentication, rate limiting, idempotency,
+ * the error shape and the OpenAPI document. Routes live in `routes.ts`; they translate
+ * HTTP to `BillingService` calls and back, nothing more.
+ *
+ * Every error body is `{"error": {"code", "message", "details"}}`; fastify's own errors
+ * (malformed JSON, body too large, unsupported media type, unknown route, schema
+ * validation) are mapped to that shape and never answered with a 500 or a stack trace.
+ */
+import fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import sjson from 'secure-json-parse';
+import type { User } from '../domain/types';
+import { ApiError, HTTP_CODES, badRequest, conflict, httpError, isApiError } from './errors';
+import { sha256 } from './ids';
+import { RateLimiter } from './rate-limit';
+import { registerRoutes } from './routes';
+import { errorSchema } from './schemas';
+import { canonical, type BillingService, type WriteResult } from './service';
+
+/** Request bodies larger than this get 413 PAYLOAD_TOO_LARGE. */
+export const BODY_LIMIT = 1024 * 1024;
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface AppOptions {
+  /** Requests per second per token (bursts up to twice that); 0 turns the limit off. */
+  rateLimit: number;
+  /** fastify logger setting. Default off. */
+  logger?: boolean | Record<string, unknown>;
+  version?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: User;
+    tokenHash: string;
+  }
+  interface FastifyContextConfig {
+    /** No token needed (health, OpenAPI document). */
+    public?: boolean;
+  }
+}
+
+export interface AppContext {
+  service: BillingService;
+  /** Run a write: replays or records the Idempotency-Key in the write's own transaction, then sends. */
+  write(req: FastifyRequest, reply: FastifyReply, fn: () => WriteResult): FastifyReply;
+  /** Send a result (status, headers, body). */
+  send(reply: FastifyReply, r: WriteResult): FastifyReply;
+}
+
+export async function buildApp(service: BillingService, options: AppOptions): Promise<FastifyInstance> {
+  const store = service.store;
+  const app = fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+
+  // ---- body parsing: JSON only, empty body allowed (routes that need one then fail validation)
+  app.removeAllContentTypeParsers();
+  const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (e) {
+      done(badRequest(`The request body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
+
+  app.addSchema(errorSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'cloudbilling Billing API',
+        version: options.version ?? '1',
+        description: 'Billing groups, project links, permissions, usage, invoices and credits. See docs/api.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+
+  // ---- authentication and rate limit
+  const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined;
+  app.decorateRequest('actor', null as unknown as User);
+  app.decorateRequest('tokenHash', '');
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config?.public || req.is404) return;
+    const header = req.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const user = m ? store.userByToken(m[1]) : undefined;
+    if (!m || !user) {
+      reply.header('www-authenticate', 'Bearer');
+      throw httpError(401, m ? 'The token is not valid. Use a token issued by this server (POST /v1/users) or the admin token.' : 'Missing bearer token. Send Authorization: Bearer <token>.');
+    }
+    req.actor = user;
+    req.tokenHash = sha256(m[1]);
+    if (limiter) {
+      const wait = limiter.take(req.tokenHash);
+      if (wait > 0) {
+        throw httpError(429, `Too many requests for this token; retry after ${wait} s.`, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
+      }
+    }
+  });
+
+  // ---- errors
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) req.log.error({ err }, 'request failed');
+    for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+    return reply.code(e.status).type('application/json; charset=utf-8').send(e.toBody());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = httpError(404, `No route ${req.method} ${req.url.split('?')[0]}. See GET /v1/openapi.json for the API.`);
+    return reply.code(404).send(e.toBody());
+  });
+
+  // ---- idempotency
+  let writesSincePurge = 0;
+  const purge = () => store.sql('DELETE FROM idempotency WHERE created_at < ?').run(Date.now() - IDEMPOTENCY_TTL_MS);
+  purge();
+
+  const send = (reply: FastifyReply, r: WriteResult): FastifyReply => {
+    for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
+    reply.code(r.status);
+    return r.body === undefined ? reply.send() : reply.send(r.body);
+  };
+
+  const write: AppContext['write'] = (req, reply, fn) => {
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return send(reply, store.tx(fn));
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (key.length < 1 || key.length > 255) throw badRequest('Idempotency-Key must be 1 to 255 characters.');
+    const method = req.method;
+    const path = req.url;
+    const bodyHash = sha256(canonical(req.body ?? null));
+    let replayed = false;
+    const result = store.tx((): WriteResult => {
+      const now = Date.now();
+      const hit = store.sql('SELECT method, path, body_hash, status, headers, body, created_at FROM idempotency WHERE token_hash = ? AND key = ?').get(req.tokenHash, key) as
+        | { method: string; path: string; body_hash: string; status: number; headers: string; body: string | null; created_at: number }
+        | undefined;
+      if (hit && hit.created_at >= now - IDEMPOTENCY_TTL_MS) {
+        if (hit.method !== method || hit.path !== path || hit.body_hash !== bodyHash) {
+          throw conflict(
+            `Idempotency-Key ${JSON.stringify(key)} was already used for a different request (${hit.method} ${hit.path}${hit.body_hash !== bodyHash ? ' with another body' : ''}). Use a new key for a new request.`,
+            { idempotencyKey: key },
+          );
+        }
+        replayed = true;
+        return { status: hit.status, headers: JSON.parse(hit.headers), body: hit.body === null ? undefined : JSON.parse(hit.body) };
+      }
+      const r = fn();
+      store
+        .sql('INSERT OR REPLACE INTO idempotency (token_hash, key, method, path, body_hash, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(req.tokenHash, key, method, path, bodyHash, r.status, JSON.stringify(r.headers ?? {}), r.body === undefined ? null : JSON.stringify(r.body), now);
+      if (++writesSincePurge >= 1000) {
+        writesSincePurge = 0;
+        purge();
+      }
+      return r;
+    });
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return send(reply, result);
+  };
+
+  registerRoutes(app, { service, write, send });
+  return app;
+}
+
+/** Map any error to the API's error shape; unknown errors become a 500 without internals. */
+export function toApiError(err: unknown): ApiError {
+  if (isApiError(err)) return err;
+  const e = err as FastifyError & { validation?: { instancePath?: string; message?: string; keyword?: string; params?: unknown }[]; validationContext?: string };
+  if (e && Array.isArray(e.validation)) {
+    const where = e.validationContext ?? 'request';
+    return badRequest(`The ${where} is not valid: ${e.message}`, {
+      validation: e.validation.map((v) => ({ in: where, path: v.instancePath ?? '', message: v.message ?? '', keyword: v.keyword, params: v.params })),
+    });
+  }
+  switch (e?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return httpError(413, `The request body is larger than ${BODY_LIMIT} bytes.`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return httpError(415, 'Unsupported Content-Type. Send JSON with Content-Type: application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return badRequest('The request body is empty but Content-Type says JSON.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return badRequest('Content-Length does not match the body.');
+  }
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code = (HTTP_CODES as Record<number, string>)[status] ?? 'BAD_REQUEST';
+    return new ApiError(status, code, e.message || code);
+  }
+  return httpError(500, 'Internal error. The request was not applied; retry, and report it if it persists.');
+}

@@ -1,0 +1,154 @@
+/**
+ * Versioned schema migrations. `schema_migrations` records every applied version; each
+ * migration runs once, in order, inside its own transaction. Append new migrations at the
+ * end; never edit one that has shipped.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE domain (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          main_group_id TEXT NOT NULL,
+          sub_group_limit INTEGER NOT NULL,
+          admin_user_id TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE users (
+          id TEXT PRIMARY KEY,
+          email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+          name TEXT NOT NULL,
+          role TEXT CHECK (role IS NULL OR role = 'billing_admin'),
+          token_hash TEXT NOT NULL UNIQUE,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE billing_groups (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          type TEXT NOT NULL CHECK (type IN ('main', 'sub')),
+          billing_emails TEXT NOT NULL,
+          invoice_emails TEXT NOT NULL,
+          payment_method TEXT,
+          details TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          created_by TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          deleted_at TEXT
+        );
+        CREATE TABLE projects (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          billing_group_id TEXT NOT NULL REFERENCES billing_groups(id),
+          effective_from TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        CREATE INDEX projects_group ON projects(billing_group_id);
+        CREATE TABLE permissions (
+          user_id TEXT NOT NULL REFERENCES users(id),
+          billing_group_id TEXT NOT NULL REFERENCES billing_groups(id),
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (user_id, billing_group_id)
+        );
+        CREATE INDEX permissions_group ON permissions(billing_group_id);
+        CREATE TABLE invoices (
+          id TEXT PRIMARY KEY,
+          billing_group_id TEXT NOT NULL REFERENCES billing_groups(id),
+          period TEXT NOT NULL,
+          total INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('open', 'paid')),
+          created_at TEXT NOT NULL,
+          paid_at TEXT
+        );
+        CREATE INDEX invoices_group ON invoices(billing_group_id, period);
+        CREATE TABLE invoice_lines (
+          invoice_id TEXT NOT NULL REFERENCES invoices(id),
+          project_id TEXT NOT NULL REFERENCES projects(id),
+          service TEXT NOT NULL,
+          amount INTEGER NOT NULL,
+          PRIMARY KEY (invoice_id, project_id, service)
+        );
+        CREATE TABLE usage (
+          id TEXT PRIMARY KEY,
+          project_id TEXT NOT NULL REFERENCES projects(id),
+          billing_group_id TEXT NOT NULL REFERENCES billing_groups(id),
+          service TEXT NOT NULL,
+          amount INTEGER NOT NULL CHECK (amount > 0),
+          at TEXT NOT NULL,
+          period TEXT NOT NULL,
+          invoice_id TEXT REFERENCES invoices(id),
+          recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX usage_unbilled_group ON usage(billing_group_id) WHERE invoice_id IS NULL;
+        CREATE INDEX usage_unbilled_period ON usage(period) WHERE invoice_id IS NULL;
+        CREATE TABLE credits (
+          id TEXT PRIMARY KEY,
+          billing_group_id TEXT NOT NULL REFERENCES billing_groups(id),
+          code TEXT NOT NULL,
+          code_key TEXT NOT NULL UNIQUE,
+          kind TEXT NOT NULL CHECK (kind IN ('free', 'paid')),
+          amount INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('active', 'refunded', 'forfeited')),
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX credits_group ON credits(billing_group_id);
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          billing_group_id TEXT NOT NULL,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT NOT NULL,
+          before TEXT,
+          after TEXT
+        );
+        CREATE INDEX events_group ON events(billing_group_id, seq);
+        CREATE TABLE idempotency (
+          token_hash TEXT NOT NULL,
+          key TEXT NOT NULL,
+          method TEXT NOT NULL,
+          path TEXT NOT NULL,
+          body_hash TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          headers TEXT NOT NULL,
+          body TEXT,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (token_hash, key)
+        );
+        CREATE INDEX idempotency_age ON idempotency(created_at);
+      `),
+  },
+];
+
+/** Apply every migration newer than the database. Returns the versions applied. */
+export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    })();
+    done.push(m.version);
+  }
+  return done;
+}

@@ -1,0 +1,211 @@
+/**
+ * The routes of SPEC §3. Each one validates with its schema, calls one `BillingService`
+ * method and renders the result; writes go through `ctx.write` (one transaction with the
+ * Idempotency-Key record). No rule is checked here.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Change, GroupInput } from '../domain/types';
+import type { AppContext } from './app';
+import { badRequest } from './errors';
+import * as S from './schemas';
+import { etagOf, EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT, type Invoice } from './service';
+
+type IdParams = { id: string };
+
+/** Parse `If-Match`: `"3"`, `W/"3"` or `3`; `*` (or absent) means no check. */
+export function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value);
+  if (!m) throw badRequest(`If-Match must be a version ETag such as "3" (got ${JSON.stringify(value)}).`);
+  return Number(m[1]);
+}
+
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** An invoice as CSV: `project_id,service,amount`, one line per line, then the total. */
+export function invoiceCsv(inv: Invoice): string {
+  const rows = ['project_id,service,amount', ...inv.lines.map((l) => `${csvField(l.projectId)},${csvField(l.service)},${l.amount}`), `total,,${inv.total}`];
+  return rows.join('\r\n') + '\r\n';
+}
+
+export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { service, write } = ctx;
+  const R = S.responses;
+  const tags = (t: string) => ({ tags: [t] });
+
+  // ---- public
+  app.get('/v1/health', { config: { public: true }, schema: { ...tags('meta'), security: [], response: S.replies(200, { type: 'object', properties: { status: { type: 'string' } } }) } }, async () => ({
+    status: 'ok',
+  }));
+  app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  // ---- domain and snapshot
+  app.get('/v1/domain', { schema: { ...tags('domain'), response: S.replies(200, R.any) } }, async () => service.domain());
+  app.get('/v1/snapshot', { schema: { ...tags('domain'), response: S.replies(200, R.any) } }, async (req) => service.snapshot(req.actor));
+
+  // ---- billing groups
+  app.get('/v1/billing-groups', { schema: { ...tags('groups'), response: S.replies(200, R.groups) } }, async (req) => ({ items: service.listGroups(req.actor) }));
+
+  app.post('/v1/billing-groups', { schema: { ...tags('groups'), body: S.groupCreateBody, response: S.replies(201, R.groupWritten, 'Created') } }, async (req, reply) =>
+    write(req, reply, () => service.createGroup(req.actor, req.body as GroupInput)),
+  );
+
+  app.get('/v1/billing-groups/:id', { schema: { ...tags('groups'), params: S.idParams, response: S.replies(200, R.group) } }, async (req, reply) => {
+    const g = service.getGroup(req.actor, (req.params as IdParams).id);
+    reply.header('etag', etagOf(g));
+    return g;
+  });
+
+  app.patch(
+    '/v1/billing-groups/:id',
+    { schema: { ...tags('groups'), params: S.idParams, headers: S.ifMatchHeaders, body: S.groupPatchBody, response: S.replies(200, R.groupWritten) } },
+    async (req, reply) => {
+      const { id } = req.params as IdParams;
+      const expected = parseIfMatch(req.headers['if-match']);
+      return write(req, reply, () => service.updateGroup(req.actor, id, (req.body ?? {}) as Partial<GroupInput>, expected));
+    },
+  );
+
+  app.delete(
+    '/v1/billing-groups/:id',
+    { schema: { ...tags('groups'), params: S.idParams, querystring: S.deleteQuery, response: { 204: { description: 'Deleted', type: 'null' }, '4xx': { $ref: 'Error#' } } } },
+    async (req, reply) => {
+      const { id } = req.params as IdParams;
+      const { confirmName } = req.query as { confirmName?: string };
+      return write(req, reply, () => service.deleteGroup(req.actor, id, confirmName));
+    },
+  );
+
+  app.get('/v1/billing-groups/:id/projects', { schema: { ...tags('groups'), params: S.idParams, response: S.replies(200, R.projects) } }, async (req) => ({
+    items: service.groupProjects(req.actor, (req.params as IdParams).id),
+  }));
+
+  // ---- projects and links
+  app.get('/v1/projects', { schema: { ...tags('projects'), response: S.replies(200, R.projects) } }, async (req) => ({ items: service.listProjects(req.actor) }));
+  app.get('/v1/projects/:id', { schema: { ...tags('projects'), params: S.idParams, response: S.replies(200, R.project) } }, async (req) =>
+    service.getProject(req.actor, (req.params as IdParams).id),
+  );
+  app.post('/v1/projects', { schema: { ...tags('projects'), body: S.projectCreateBody, response: S.replies(201, R.projectWritten, 'Created') } }, async (req, reply) =>
+    write(req, reply, () => service.createProject(req.actor, (req.body as { name: string }).name)),
+  );
+  app.put(
+    '/v1/projects/:id/billing-group',
+    { schema: { ...tags('projects'), params: S.idParams, body: S.linkBody, response: S.replies(200, R.link) } },
+    async (req, reply) => {
+      const { id } = req.params as IdParams;
+      return write(req, reply, () => service.link(req.actor, id, req.body as { billingGroupId: string; allowTransfer?: boolean }));
+    },
+  );
+  app.delete('/v1/projects/:id/billing-group', { schema: { ...tags('projects'), params: S.idParams, response: S.replies(200, R.link) } }, async (req, reply) => {
+    const { id } = req.params as IdParams;
+    return write(req, reply, () => service.unlink(req.actor, id));
+  });
+
+  // ---- users and permissions
+  app.get('/v1/users', { schema: { ...tags('users'), response: S.replies(200, R.list) } }, async (req) => ({ items: service.listUsers(req.actor) }));
+  app.post('/v1/users', { schema: { ...tags('users'), body: S.userCreateBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
+    write(req, reply, () => service.createUser(req.actor, req.body as { email: string; name: string; role?: 'billing_admin' | null })),
+  );
+  app.get('/v1/billing-groups/:id/permissions', { schema: { ...tags('permissions'), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
+    items: service.groupPermissions(req.actor, (req.params as IdParams).id),
+  }));
+  app.put(
+    '/v1/billing-groups/:id/permissions/:userId',
+    { schema: { ...tags('permissions'), params: S.groupUserParams, response: S.replies(200, R.written) } },
+    async (req, reply) => {
+      const { id, userId } = req.params as { id: string; userId: string };
+      return write(req, reply, () => service.grant(req.actor, id, userId));
+    },
+  );
+  app.delete(
+    '/v1/billing-groups/:id/permissions/:userId',
+    { schema: { ...tags('permissions'), params: S.groupUserParams, response: S.replies(200, R.written) } },
+    async (req, reply) => {
+      const { id, userId } = req.params as { id: string; userId: string };
+      return write(req, reply, () => service.revoke(req.actor, id, userId));
+    },
+  );
+
+  // ---- credits
+  app.get('/v1/billing-groups/:id/credits', { schema: { ...tags('credits'), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
+    items: service.groupCredits(req.actor, (req.params as IdParams).id),
+  }));
+  app.post(
+    '/v1/billing-groups/:id/credits',
+    { schema: { ...tags('credits'), params: S.idParams, body: S.creditBody, response: S.replies(201, R.written, 'Created') } },
+    async (req, reply) => {
+      const { id } = req.params as IdParams;
+      return write(req, reply, () => service.claimCredit(req.actor, id, (req.body as { code: string }).code));
+    },
+  );
+  app.post(
+    '/v1/billing-groups/:id/credits/:creditId/refund',
+    { schema: { ...tags('credits'), params: S.groupCreditParams, response: S.replies(200, R.written) } },
+    async (req, reply) => {
+      const { id, creditId } = req.params as { id: string; creditId: string };
+      return write(req, reply, () => service.refundCredit(req.actor, id, creditId));
+    },
+  );
+
+  // ---- usage, periods, invoices
+  app.post('/v1/usage', { schema: { ...tags('usage'), body: S.usageBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
+    write(req, reply, () => service.recordUsage(req.actor, req.body as { projectId: string; service: string; amount: number; at?: string })),
+  );
+  app.post(
+    '/v1/billing-periods/:period/close',
+    { schema: { ...tags('invoices'), params: S.periodParams, response: S.replies(200, R.written) } },
+    async (req, reply) => {
+      const { period } = req.params as { period: string };
+      return write(req, reply, () => service.closePeriod(req.actor, period));
+    },
+  );
+  app.get('/v1/billing-groups/:id/invoices', { schema: { ...tags('invoices'), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
+    items: service.groupInvoices(req.actor, (req.params as IdParams).id),
+  }));
+  app.get(
+    '/v1/invoices/:id',
+    {
+      schema: {
+        ...tags('invoices'),
+        params: S.idParams,
+        querystring: S.invoiceQuery,
+        response: { 200: { description: 'The invoice (JSON, or text/csv with ?format=csv)', ...R.any }, '4xx': { $ref: 'Error#' } },
+      },
+    },
+    async (req, reply) => {
+      const inv = service.getInvoice(req.actor, (req.params as IdParams).id);
+      if ((req.query as { format?: string }).format === 'csv') {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${inv.id}.csv"`)
+          .send(invoiceCsv(inv));
+      }
+      return inv;
+    },
+  );
+  app.post('/v1/invoices/:id/pay', { schema: { ...tags('invoices'), params: S.idParams, response: S.replies(200, R.written) } }, async (req, reply) => {
+    const { id } = req.params as IdParams;
+    return write(req, reply, () => service.payInvoice(req.actor, id));
+  });
+
+  // ---- events
+  app.get(
+    '/v1/billing-groups/:id/events',
+    { schema: { ...tags('events'), params: S.idParams, querystring: S.eventsQuery, response: S.replies(200, R.list) } },
+    async (req: FastifyRequest) => {
+      const q = req.query as { limit?: string; cursor?: string };
+      const limit = q.limit === undefined ? EVENTS_DEFAULT_LIMIT : Number(q.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > EVENTS_MAX_LIMIT) {
+        throw badRequest(`limit must be an integer from 1 to ${EVENTS_MAX_LIMIT} (got ${JSON.stringify(q.limit)}).`, { path: ['limit'] });
+      }
+      return service.groupEvents(req.actor, (req.params as IdParams).id, limit, q.cursor);
+    },
+  );
+
+  // ---- plan
+  app.post('/v1/plan', { schema: { ...tags('plan'), body: S.planBody, response: S.replies(200, R.plan) } }, async (req) =>
+    service.plan(req.actor, (req.body as { changes: Change[] }).changes),
+  );
+}

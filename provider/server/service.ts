@@ -1,0 +1,659 @@
+/**
+ * The Billing API's operations, independent of HTTP. Every write that a rule of SPEC §2
+ * governs builds its `Change` and calls the domain's `evaluate`; this module never
+ * re-implements a rule. Writes must run inside `store.tx` (the HTTP layer does that, so
+ * the idempotency record lands in the same transaction); they persist the rows, record
+ * the events and then replace the store's in-memory state with `evaluate`'s `next`.
+ *
+ * Access: path ids are resolved first (404), then the role is checked (403), then the
+ * rules run. Only a billing_admin writes. Non-admins read the groups they are members of;
+ * a member of the main group sees every project, a member of a sub group that group's.
+ */
+import { messageOf } from '../domain/messages';
+import { evaluate, firstOfMonth, isValidEmail } from '../domain/rules';
+import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from '../domain/types';
+import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } from './errors';
+import { fromMicros, newId, newToken, sha256, toMicros } from './ids';
+import { withCounts, type Store, type StoredEvent } from './store';
+
+/** A rule diagnostic as the API shows it. */
+export interface ApiDiagnostic {
+  code: string;
+  message: string;
+  index?: number;
+  path?: (string | number)[];
+}
+
+/** What a write answers: status, body and extra headers (ETag). */
+export interface WriteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Credit {
+  id: string;
+  billingGroupId: string;
+  code: string;
+  kind: 'free' | 'paid';
+  amount: number;
+  status: 'active' | 'refunded' | 'forfeited';
+  createdAt: string;
+}
+
+export interface InvoiceLine {
+  projectId: string;
+  service: string;
+  amount: number;
+}
+
+export interface Invoice {
+  id: string;
+  billingGroupId: string;
+  period: string;
+  lines: InvoiceLine[];
+  total: number;
+  status: 'open' | 'paid';
+  createdAt: string;
+  paidAt: string | null;
+}
+
+export const DEFAULT_SUB_GROUP_LIMIT = 30;
+export const EVENTS_DEFAULT_LIMIT = 50;
+export const EVENTS_MAX_LIMIT = 200;
+const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const CREDIT_AMOUNT_RE = /^(\d{1,12})(\.\d{1,6})?$/;
+const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+export function apiDiagnostic(d: Diagnostic): ApiDiagnostic {
+  const out: ApiDiagnostic = { code: d.code, message: messageOf(d) };
+  if (d.index !== undefined) out.index = d.index;
+  if (d.path !== undefined && d.path.length > 0) out.path = d.path;
+  return out;
+}
+
+/** A warning of a successful write: `{code, message}`. */
+function warningsOf(ds: Diagnostic[]): ApiDiagnostic[] {
+  return ds.map((d) => ({ code: d.code, message: messageOf(d) }));
+}
+
+/** A group as the API returns it (no `finance`, `totalProjectCount` on main only). */
+export function groupView(g: Group): Group {
+  const { finance: _f, ...rest } = g;
+  return rest;
+}
+
+export function etagOf(g: Group): string {
+  return `"${g.version}"`;
+}
+
+/** JSON with sorted keys: equal values give equal text. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** The parsed `{kind, amount}` of a credit code, or an error. */
+export function parseCreditCode(code: string): { kind: 'free' | 'paid'; amount: number } {
+  const dash = code.lastIndexOf('-');
+  const tail = dash >= 0 ? code.slice(dash + 1) : '';
+  const m = CREDIT_AMOUNT_RE.exec(tail);
+  const amount = m ? Number(tail) : NaN;
+  if (dash <= 0 || !m || !(amount > 0)) {
+    throw badRequest(
+      `Credit code ${JSON.stringify(code)} does not end in an amount. A code ends with "-" and a positive amount, e.g. FREE-2026-500 or PAID-ACME-1000.50.`,
+      { path: ['code'] },
+    );
+  }
+  return { kind: /^PAID-/i.test(code) ? 'paid' : 'free', amount };
+}
+
+export class BillingService {
+  constructor(
+    readonly store: Store,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  get state(): DomainState {
+    return this.store.state;
+  }
+
+  // ---- bootstrap ----------------------------------------------------------------------
+
+  /**
+   * First start: create the domain, its main group and the admin user. Later starts:
+   * when `adminToken` is given it replaces the admin's stored token hash.
+   * Returns the admin token when it was generated here (to print once).
+   */
+  bootstrap(opts: { domain: string; adminEmail: string; adminToken?: string }): { generatedToken?: string; created: boolean } {
+    const s = this.store;
+    return s.tx(() => {
+      if (s.hasDomain()) {
+        if (opts.adminToken) {
+          s.setUserToken(s.adminUserId, sha256(opts.adminToken));
+          s.reload();
+        }
+        return { created: false };
+      }
+      const now = this.clock().toISOString();
+      const token = opts.adminToken ?? newToken();
+      const adminId = newId('user');
+      const mainId = newId('group');
+      s.db
+        .prepare('INSERT INTO domain (id, name, main_group_id, sub_group_limit, admin_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(newId('domain'), opts.domain, mainId, DEFAULT_SUB_GROUP_LIMIT, adminId, now);
+      s.insertUser({ id: adminId, email: opts.adminEmail, name: 'Billing admin', role: 'billing_admin' }, sha256(token), now);
+      const main: Group = {
+        id: mainId,
+        name: opts.domain,
+        type: 'main',
+        billingEmails: [opts.adminEmail],
+        invoiceEmails: [opts.adminEmail],
+        paymentMethod: null,
+        details: { currency: 'USD' },
+        createdAt: now,
+        updatedAt: now,
+        createdBy: adminId,
+        version: 1,
+        projectCount: 0,
+      };
+      s.insertGroup(main);
+      s.insertEvent({ billingGroupId: mainId, at: now, actor: adminId, action: 'group.created', target: mainId, before: null, after: groupView(main) });
+      s.reload();
+      return { created: true, generatedToken: opts.adminToken ? undefined : token };
+    });
+  }
+
+  // ---- access -------------------------------------------------------------------------
+
+  isAdmin(actor: User): boolean {
+    return actor.role === 'billing_admin';
+  }
+
+  requireAdmin(actor: User): void {
+    if (!this.isAdmin(actor)) throw forbidden();
+  }
+
+  memberships(actor: User): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.state.permissions) if (p.userId === actor.id) out.add(p.billingGroupId);
+    return out;
+  }
+
+  canSeeGroup(actor: User, groupId: string): boolean {
+    return this.isAdmin(actor) || this.memberships(actor).has(groupId);
+  }
+
+  canSeeProject(actor: User, p: Project): boolean {
+    if (this.isAdmin(actor)) return true;
+    const m = this.memberships(actor);
+    return m.has(this.state.domain.mainGroupId) || m.has(p.billingGroupId);
+  }
+
+  visibleProjects(actor: User): Project[] {
+    if (this.isAdmin(actor)) return this.state.projects;
+    const m = this.memberships(actor);
+    if (m.has(this.state.domain.mainGroupId)) return this.state.projects;
+    return this.state.projects.filter((p) => m.has(p.billingGroupId));
+  }
+
+  /** A live group by path id: 404 when unknown. */
+  liveGroup(id: string): Group {
+    const g = this.store.group(id);
+    if (!g) throw ruleViolation('GROUP_NOT_FOUND', { ref: id });
+    return g;
+  }
+
+  /** A group the caller may read: 404 when unknown, 403 when not a member. */
+  readableGroup(actor: User, id: string, opts: { allowDeleted?: boolean } = {}): Group {
+    const g = this.store.group(id);
+    if (g) {
+      if (!this.canSeeGroup(actor, id)) throw forbidden(`You are not a member of billing group ${JSON.stringify(g.name)}. Ask a billing admin for a permission on it.`);
+      return g;
+    }
+    if (opts.allowDeleted) {
+      const d = this.store.deletedGroup(id);
+      if (d) {
+        if (!this.isAdmin(actor)) throw forbidden('Billing group was deleted; only a billing_admin can read its records.');
+        return d;
+      }
+    }
+    throw ruleViolation('GROUP_NOT_FOUND', { ref: id });
+  }
+
+  projectById(id: string): Project {
+    const p = this.store.project(id);
+    if (!p) throw ruleViolation('PROJECT_NOT_FOUND', { id });
+    return p;
+  }
+
+  userById(id: string): User {
+    const u = this.store.user(id);
+    if (!u) throw ruleViolation('USER_NOT_FOUND', { id });
+    return u;
+  }
+
+  /** Run the rules for one change; throws the rule error, returns warnings and next. */
+  private check(actor: User, change: Change, state: DomainState, newGroupId?: string) {
+    const now = this.clock();
+    const r = evaluate(state, [change], { actor: { id: actor.id, role: actor.role, email: actor.email }, now, newId: newGroupId ? () => newGroupId : undefined });
+    if (r.errors.length > 0) throw ruleError(r.errors);
+    return { ...r, now, nowIso: now.toISOString() };
+  }
+
+  private commit(next: DomainState): void {
+    this.store.setState(withCounts(next));
+  }
+
+  private event(actor: User, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): StoredEvent {
+    return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after });
+  }
+
+  // ---- reads --------------------------------------------------------------------------
+
+  domain() {
+    return { ...this.state.domain };
+  }
+
+  listGroups(actor: User): Group[] {
+    if (this.isAdmin(actor)) return this.state.groups.map(groupView);
+    const m = this.memberships(actor);
+    return this.state.groups.filter((g) => m.has(g.id)).map(groupView);
+  }
+
+  getGroup(actor: User, id: string): Group {
+    return groupView(this.readableGroup(actor, id));
+  }
+
+  groupProjects(actor: User, id: string): Project[] {
+    this.readableGroup(actor, id);
+    return this.state.projects.filter((p) => p.billingGroupId === id);
+  }
+
+  listProjects(actor: User): Project[] {
+    return this.visibleProjects(actor);
+  }
+
+  getProject(actor: User, id: string): Project {
+    const p = this.projectById(id);
+    if (!this.canSeeProject(actor, p)) throw forbidden('You have no membership of the billing group this project is in.');
+    return p;
+  }
+
+  listUsers(actor: User): User[] {
+    if (this.isAdmin(actor)) return this.state.users;
+    return this.state.users.filter((u) => u.id === actor.id);
+  }
+
+  groupPermissions(actor: User, groupId: string): Permission[] {
+    this.readableGroup(actor, groupId);
+    return this.state.permissions.filter((p) => p.billingGroupId === groupId);
+  }
+
+  snapshot(actor: User) {
+    const admin = this.isAdmin(actor);
+    const groupIds = new Set(this.listGroups(actor).map((g) => g.id));
+    const fin = this.store.finance([...groupIds]);
+    const groups = this.state.groups.filter((g) => groupIds.has(g.id)).map((g) => ({ ...groupView(g), finance: fin.get(g.id) }));
+    const projects = this.visibleProjects(actor);
+    return {
+      domain: this.domain(),
+      groups,
+      projects,
+      links: projects.map((p) => ({ projectId: p.id, billingGroupId: p.billingGroupId, effectiveFrom: p.effectiveFrom })),
+      permissions: admin ? this.state.permissions : this.state.permissions.filter((p) => groupIds.has(p.billingGroupId)),
+      users: this.listUsers(actor),
+      at: this.clock().toISOString(),
+    };
+  }
+
+  /** `POST /v1/plan`: evaluate the changes against the live state (with finance); nothing is applied. */
+  plan(actor: User, changes: Change[]): { errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] } {
+    const r = evaluate(this.store.stateWithFinance(), changes, {
+      actor: { id: actor.id, role: actor.role, email: actor.email },
+      now: this.clock(),
+    });
+    return { errors: r.errors.map(apiDiagnostic), warnings: r.warnings.map(apiDiagnostic) };
+  }
+
+  // ---- group writes -------------------------------------------------------------------
+
+  createGroup(actor: User, input: GroupInput): WriteResult {
+    this.requireAdmin(actor);
+    const id = newId('group');
+    const group: GroupInput = { ...input, paymentMethod: input.paymentMethod ?? null };
+    const r = this.check(actor, { op: 'createGroup', group }, this.state, id);
+    const g = r.next.groups.find((x) => x.id === id)!;
+    this.store.insertGroup(g);
+    this.event(actor, r.nowIso, id, 'group.created', id, null, groupView(g));
+    this.commit(r.next);
+    const view = groupView(this.store.group(id)!);
+    return { status: 201, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view), location: `/v1/billing-groups/${id}` } };
+  }
+
+  updateGroup(actor: User, id: string, patch: Partial<GroupInput>, expectedVersion?: number): WriteResult {
+    const before = this.liveGroup(id);
+    this.requireAdmin(actor);
+    const r = this.check(actor, { op: 'updateGroup', id, group: patch, expectedVersion }, this.state);
+    const after = r.next.groups.find((x) => x.id === id)!;
+    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details });
+    if (writable(after) === writable(before)) {
+      // Nothing changes: no new version, no event.
+      return { status: 200, body: { ...groupView(before), warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(before) } };
+    }
+    this.store.updateGroup(after);
+    this.event(actor, r.nowIso, id, 'group.updated', id, groupView(before), groupView(after));
+    this.commit(r.next);
+    const view = groupView(this.store.group(id)!);
+    return { status: 200, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view) } };
+  }
+
+  deleteGroup(actor: User, id: string, confirmName: string | undefined): WriteResult {
+    const before = this.liveGroup(id);
+    this.requireAdmin(actor);
+    const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, this.store.stateWithFinance([id]));
+    const at = r.nowIso;
+    this.store.markGroupDeleted(id, at);
+    for (const p of this.state.permissions.filter((x) => x.billingGroupId === id)) {
+      this.store.deletePermission(p.userId, p.billingGroupId);
+      this.event(actor, at, id, 'permission.revoked', p.userId, p, null);
+    }
+    const free = this.store.sql("SELECT id FROM credits WHERE billing_group_id = ? AND kind = 'free' AND status = 'active'").all(id) as { id: string }[];
+    for (const c of free) {
+      const beforeCredit = this.creditById(c.id);
+      this.store.sql("UPDATE credits SET status = 'forfeited', updated_at = ? WHERE id = ?").run(at, c.id);
+      this.event(actor, at, id, 'credit.forfeited', c.id, beforeCredit, this.creditById(c.id));
+    }
+    this.event(actor, at, id, 'group.deleted', id, groupView(before), null);
+    this.commit(r.next);
+    return { status: 204 };
+  }
+
+  // ---- links --------------------------------------------------------------------------
+
+  link(actor: User, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): WriteResult {
+    this.projectById(projectId);
+    this.requireAdmin(actor);
+    const change: Change = { op: 'link', projectId, billingGroupId: body.billingGroupId };
+    if (body.allowTransfer !== undefined) (change as { allowTransfer?: boolean }).allowTransfer = body.allowTransfer;
+    return this.move(actor, projectId, change);
+  }
+
+  unlink(actor: User, projectId: string): WriteResult {
+    this.projectById(projectId);
+    this.requireAdmin(actor);
+    return this.move(actor, projectId, { op: 'unlink', projectId });
+  }
+
+  private move(actor: User, projectId: string, change: Change): WriteResult {
+    const before = this.store.project(projectId)!;
+    const r = this.check(actor, change, this.state);
+    const after = r.next.projects.find((p) => p.id === projectId)!;
+    const body = {
+      projectId,
+      billingGroupId: after.billingGroupId,
+      previousBillingGroupId: before.billingGroupId,
+      effectiveFrom: after.effectiveFrom,
+      warnings: warningsOf(r.warnings),
+    };
+    if (after.billingGroupId === before.billingGroupId) return { status: 200, body };
+    this.store.moveProject(projectId, after.billingGroupId, after.effectiveFrom);
+    const b = { billingGroupId: before.billingGroupId, effectiveFrom: before.effectiveFrom };
+    const a = { billingGroupId: after.billingGroupId, effectiveFrom: after.effectiveFrom };
+    this.event(actor, r.nowIso, before.billingGroupId, 'project.unlinked', projectId, b, a);
+    this.event(actor, r.nowIso, after.billingGroupId, 'project.linked', projectId, b, a);
+    this.commit(r.next);
+    return { status: 200, body };
+  }
+
+  // ---- permissions --------------------------------------------------------------------
+
+  grant(actor: User, groupId: string, userId: string): WriteResult {
+    this.liveGroup(groupId);
+    this.userById(userId);
+    this.requireAdmin(actor);
+    const r = this.check(actor, { op: 'grant', userId, billingGroupId: groupId }, this.state);
+    const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
+    if (existing) return { status: 200, body: { ...existing, warnings: warningsOf(r.warnings) } };
+    const p: Permission = { userId, billingGroupId: groupId, createdAt: r.nowIso };
+    this.store.insertPermission(p);
+    this.event(actor, r.nowIso, groupId, 'permission.granted', userId, null, p);
+    this.commit({ ...r.next, permissions: [...this.state.permissions, p] });
+    return { status: 200, body: { ...p, warnings: warningsOf(r.warnings) } };
+  }
+
+  revoke(actor: User, groupId: string, userId: string): WriteResult {
+    this.liveGroup(groupId);
+    this.userById(userId);
+    this.requireAdmin(actor);
+    const r = this.check(actor, { op: 'revoke', userId, billingGroupId: groupId }, this.state);
+    const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
+    const body = { userId, billingGroupId: groupId, warnings: warningsOf(r.warnings) };
+    if (!existing) return { status: 200, body };
+    this.store.deletePermission(userId, groupId);
+    this.event(actor, r.nowIso, groupId, 'permission.revoked', userId, existing, null);
+    this.commit(r.next);
+    return { status: 200, body };
+  }
+
+  // ---- projects and users -------------------------------------------------------------
+
+  createProject(actor: User, name: string): WriteResult {
+    this.requireAdmin(actor);
+    const now = this.clock();
+    const nowIso = now.toISOString();
+    const mainId = this.state.domain.mainGroupId;
+    const p: Project = { id: newId('project'), name, billingGroupId: mainId, effectiveFrom: firstOfMonth(now), createdAt: nowIso };
+    this.store.insertProject(p);
+    this.event(actor, nowIso, mainId, 'project.created', p.id, null, { billingGroupId: mainId, effectiveFrom: p.effectiveFrom });
+    this.commit({ ...this.state, projects: [...this.state.projects, p] });
+    return { status: 201, body: { ...p, warnings: [] }, headers: { location: `/v1/projects/${p.id}` } };
+  }
+
+  createUser(actor: User, body: { email: string; name: string; role?: 'billing_admin' | null }): WriteResult {
+    this.requireAdmin(actor);
+    if (!isValidEmail(body.email)) throw ruleViolation('EMAIL_INVALID', { email: body.email }, ['email']);
+    const lower = body.email.toLowerCase();
+    if (this.state.users.some((u) => u.email.toLowerCase() === lower)) {
+      throw conflict(`A user with e-mail ${JSON.stringify(body.email)} already exists. Use that user (GET /v1/users) or another address.`, { path: ['email'] });
+    }
+    const nowIso = this.clock().toISOString();
+    const token = newToken();
+    const u: User = { id: newId('user'), email: body.email, name: body.name, role: body.role ?? null };
+    const hash = sha256(token);
+    this.store.insertUser(u, hash, nowIso);
+    this.store.tokens = new Map(this.store.tokens).set(hash, u.id);
+    this.commit({ ...this.state, users: [...this.state.users, u] });
+    return { status: 201, body: { ...u, token, warnings: [] }, headers: { location: `/v1/users/${u.id}` } };
+  }
+
+  // ---- usage and invoices -------------------------------------------------------------
+
+  recordUsage(actor: User, body: { projectId: string; service: string; amount: number; at?: string }): WriteResult {
+    this.requireAdmin(actor);
+    const p = this.store.project(body.projectId);
+    if (!p) throw ruleViolation('PROJECT_NOT_FOUND', { id: body.projectId }, ['projectId']);
+    const now = this.clock();
+    let at = now;
+    if (body.at !== undefined) {
+      const t = TIMESTAMP_RE.test(body.at) ? Date.parse(body.at) : NaN;
+      if (Number.isNaN(t)) throw badRequest(`"at" must be an RFC 3339 timestamp such as 2026-03-01T12:00:00Z (got ${JSON.stringify(body.at)}).`, { path: ['at'] });
+      at = new Date(t);
+    }
+    const micros = toMicros(body.amount);
+    if (micros <= 0) throw badRequest('"amount" must be a positive number with at most 6 decimals.', { path: ['amount'] });
+    const id = newId('usage');
+    const atIso = at.toISOString();
+    this.store
+      .sql('INSERT INTO usage (id, project_id, billing_group_id, service, amount, at, period, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, p.id, p.billingGroupId, body.service, micros, atIso, atIso.slice(0, 7), now.toISOString());
+    return {
+      status: 201,
+      body: { id, projectId: p.id, billingGroupId: p.billingGroupId, service: body.service, amount: fromMicros(micros), at: atIso, warnings: [] },
+    };
+  }
+
+  closePeriod(actor: User, period: string): WriteResult {
+    if (!PERIOD_RE.test(period)) throw badRequest(`Billing period ${JSON.stringify(period)} is not YYYY-MM (e.g. 2026-03).`, { path: ['period'] });
+    this.requireAdmin(actor);
+    const nowIso = this.clock().toISOString();
+    const rows = this.store
+      .sql(
+        `SELECT billing_group_id AS g, project_id AS p, service AS s, SUM(amount) AS a FROM usage
+         WHERE invoice_id IS NULL AND period = ? GROUP BY billing_group_id, project_id, service ORDER BY billing_group_id, project_id, service`,
+      )
+      .all(period) as { g: string; p: string; s: string; a: number }[];
+    const byGroup = new Map<string, typeof rows>();
+    for (const r of rows) byGroup.set(r.g, [...(byGroup.get(r.g) ?? []), r]);
+    const invoices: Invoice[] = [];
+    for (const [groupId, lines] of byGroup) {
+      const id = newId('invoice');
+      const total = lines.reduce((s, l) => s + l.a, 0);
+      this.store
+        .sql("INSERT INTO invoices (id, billing_group_id, period, total, status, created_at) VALUES (?, ?, ?, ?, 'open', ?)")
+        .run(id, groupId, period, total, nowIso);
+      for (const l of lines) this.store.sql('INSERT INTO invoice_lines (invoice_id, project_id, service, amount) VALUES (?, ?, ?, ?)').run(id, l.p, l.s, l.a);
+      this.store.sql('UPDATE usage SET invoice_id = ? WHERE invoice_id IS NULL AND period = ? AND billing_group_id = ?').run(id, period, groupId);
+      const inv = this.invoiceById(id)!;
+      this.event(actor, nowIso, groupId, 'invoice.created', id, null, { period, total: inv.total, status: inv.status });
+      invoices.push(inv);
+    }
+    return { status: 200, body: { period, invoices, warnings: [] } };
+  }
+
+  invoiceById(id: string): Invoice | undefined {
+    const r = this.store.sql('SELECT * FROM invoices WHERE id = ?').get(id) as
+      | { id: string; billing_group_id: string; period: string; total: number; status: 'open' | 'paid'; created_at: string; paid_at: string | null }
+      | undefined;
+    if (!r) return undefined;
+    const lines = (
+      this.store.sql('SELECT project_id, service, amount FROM invoice_lines WHERE invoice_id = ? ORDER BY project_id, service').all(id) as {
+        project_id: string;
+        service: string;
+        amount: number;
+      }[]
+    ).map((l) => ({ projectId: l.project_id, service: l.service, amount: fromMicros(l.amount) }));
+    return { id: r.id, billingGroupId: r.billing_group_id, period: r.period, lines, total: fromMicros(r.total), status: r.status, createdAt: r.created_at, paidAt: r.paid_at };
+  }
+
+  getInvoice(actor: User, id: string): Invoice {
+    const inv = this.invoiceById(id);
+    if (!inv) throw notFound(`Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`);
+    if (!this.isAdmin(actor) && !this.memberships(actor).has(inv.billingGroupId)) {
+      throw forbidden('You are not a member of the billing group this invoice belongs to.');
+    }
+    return inv;
+  }
+
+  groupInvoices(actor: User, groupId: string): Invoice[] {
+    this.readableGroup(actor, groupId, { allowDeleted: true });
+    const ids = this.store.sql('SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, created_at, id').all(groupId) as { id: string }[];
+    return ids.map((r) => this.invoiceById(r.id)!);
+  }
+
+  payInvoice(actor: User, id: string): WriteResult {
+    const inv = this.invoiceById(id);
+    if (!inv) throw notFound(`Invoice ${JSON.stringify(id)} does not exist.`);
+    this.requireAdmin(actor);
+    if (inv.status === 'paid') throw conflict(`Invoice ${id} is already paid (at ${inv.paidAt}).`);
+    const nowIso = this.clock().toISOString();
+    this.store.sql("UPDATE invoices SET status = 'paid', paid_at = ? WHERE id = ?").run(nowIso, id);
+    const after = this.invoiceById(id)!;
+    this.event(actor, nowIso, inv.billingGroupId, 'invoice.paid', id, { status: 'open' }, { status: 'paid', total: after.total });
+    return { status: 200, body: { ...after, warnings: [] } };
+  }
+
+  // ---- credits ------------------------------------------------------------------------
+
+  creditById(id: string): Credit | undefined {
+    const r = this.store.sql('SELECT * FROM credits WHERE id = ?').get(id) as
+      | { id: string; billing_group_id: string; code: string; kind: 'free' | 'paid'; amount: number; status: Credit['status']; created_at: string }
+      | undefined;
+    if (!r) return undefined;
+    return { id: r.id, billingGroupId: r.billing_group_id, code: r.code, kind: r.kind, amount: fromMicros(r.amount), status: r.status, createdAt: r.created_at };
+  }
+
+  groupCredits(actor: User, groupId: string): Credit[] {
+    this.readableGroup(actor, groupId, { allowDeleted: true });
+    const ids = this.store.sql('SELECT id FROM credits WHERE billing_group_id = ? ORDER BY created_at, id').all(groupId) as { id: string }[];
+    return ids.map((r) => this.creditById(r.id)!);
+  }
+
+  claimCredit(actor: User, groupId: string, code: string): WriteResult {
+    this.liveGroup(groupId);
+    this.requireAdmin(actor);
+    const { kind, amount } = parseCreditCode(code);
+    const key = code.toUpperCase();
+    const taken = this.store.sql('SELECT id FROM credits WHERE code_key = ?').get(key) as { id: string } | undefined;
+    if (taken) throw conflict(`Credit code ${JSON.stringify(code)} has already been claimed in this domain (credit ${taken.id}). A code can be claimed once.`, { path: ['code'] });
+    const id = newId('credit');
+    const nowIso = this.clock().toISOString();
+    this.store
+      .sql("INSERT INTO credits (id, billing_group_id, code, code_key, kind, amount, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)")
+      .run(id, groupId, code, key, kind, toMicros(amount), nowIso, nowIso);
+    const c = this.creditById(id)!;
+    this.event(actor, nowIso, groupId, 'credit.claimed', id, null, c);
+    return { status: 201, body: { ...c, warnings: [] } };
+  }
+
+  refundCredit(actor: User, groupId: string, creditId: string): WriteResult {
+    this.liveGroup(groupId);
+    const c = this.creditById(creditId);
+    if (!c || c.billingGroupId !== groupId) throw notFound(`Credit ${JSON.stringify(creditId)} does not exist in billing group ${groupId}.`);
+    this.requireAdmin(actor);
+    if (c.kind !== 'paid') throw conflict(`Credit ${creditId} is a free credit; only paid credits can be refunded.`);
+    if (c.status !== 'active') throw conflict(`Credit ${creditId} is already ${c.status}.`);
+    const nowIso = this.clock().toISOString();
+    this.store.sql("UPDATE credits SET status = 'refunded', updated_at = ? WHERE id = ?").run(nowIso, creditId);
+    const after = this.creditById(creditId)!;
+    this.event(actor, nowIso, groupId, 'credit.refunded', creditId, c, after);
+    return { status: 200, body: { ...after, warnings: [] } };
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  groupEvents(actor: User, groupId: string, limit: number, cursor?: string): { items: StoredEvent[]; nextCursor?: string } {
+    this.readableGroup(actor, groupId, { allowDeleted: true });
+    let before = Number.MAX_SAFE_INTEGER;
+    if (cursor !== undefined) {
+      const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+      const m = /^e:(\d{1,15})$/.exec(decoded);
+      if (!m) throw badRequest('The cursor is not valid. Pass the nextCursor of a previous page unchanged.', { path: ['cursor'] });
+      before = Number(m[1]);
+    }
+    const rows = this.store
+      .sql('SELECT seq, id, billing_group_id, at, actor, action, target, before, after FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(groupId, before, limit + 1) as {
+      seq: number;
+      id: string;
+      billing_group_id: string;
+      at: string;
+      actor: string;
+      action: string;
+      target: string;
+      before: string | null;
+      after: string | null;
+    }[];
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => ({
+      id: r.id,
+      billingGroupId: r.billing_group_id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      before: r.before === null ? null : JSON.parse(r.before),
+      after: r.after === null ? null : JSON.parse(r.after),
+    }));
+    const out: { items: StoredEvent[]; nextCursor?: string } = { items };
+    if (rows.length > limit) out.nextCursor = Buffer.from(`e:${page[page.length - 1].seq}`).toString('base64url');
+    return out;
+  }
+}
+

@@ -1,0 +1,342 @@
+/**
+ * The SQLite store and the in-memory view of the domain state.
+ *
+ * One server process owns the database file. It keeps the `DomainState` the rules need
+ * (groups, projects, users, permissions) in memory and changes it only after the SQLite
+ * transaction that wrote the same change has committed; a rolled-back transaction
+ * restores the previous view. better-sqlite3 is synchronous, so a write (read state,
+ * evaluate, write rows, record events and the idempotency entry) runs with no `await`
+ * in between and concurrent requests cannot interleave inside it.
+ *
+ * Money columns hold integer micro-units; `finance` figures are computed on demand.
+ */
+import Database from 'better-sqlite3';
+import type { DomainInfo, DomainState, Group, GroupFinance, Permission, Project, User } from '../domain/types';
+import { fromMicros, newId, sha256 } from './ids';
+import { migrate } from './migrations';
+
+export interface EventInput {
+  billingGroupId: string;
+  actor: string;
+  action: string;
+  target: string;
+  before?: unknown;
+  after?: unknown;
+  at: string;
+}
+
+export interface StoredEvent {
+  id: string;
+  billingGroupId: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+interface GroupRow {
+  id: string;
+  name: string;
+  type: 'main' | 'sub';
+  billing_emails: string;
+  invoice_emails: string;
+  payment_method: string | null;
+  details: string;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  version: number;
+  deleted_at: string | null;
+}
+
+export function groupFromRow(r: GroupRow): Group {
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    billingEmails: JSON.parse(r.billing_emails),
+    invoiceEmails: JSON.parse(r.invoice_emails),
+    paymentMethod: r.payment_method ? JSON.parse(r.payment_method) : null,
+    details: JSON.parse(r.details),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    createdBy: r.created_by,
+    version: r.version,
+    projectCount: 0,
+  };
+}
+
+/** Recompute `projectCount` (and the main group's `totalProjectCount`) from the projects. */
+export function withCounts(state: DomainState): DomainState {
+  const counts = new Map<string, number>();
+  for (const p of state.projects) counts.set(p.billingGroupId, (counts.get(p.billingGroupId) ?? 0) + 1);
+  const groups = state.groups.map((g) => {
+    const out: Group = { ...g, projectCount: counts.get(g.id) ?? 0 };
+    delete out.finance;
+    if (g.id === state.domain.mainGroupId) out.totalProjectCount = state.projects.length;
+    else delete out.totalProjectCount;
+    return out;
+  });
+  return { ...state, groups };
+}
+
+export interface StoreOptions {
+  /** SQLite file, or `:memory:`. */
+  file: string;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  /** Domain state of the live (not deleted) groups. Replaced, never mutated. */
+  state!: DomainState;
+  /** sha256(token) -> user id. Replaced, never mutated. */
+  tokens: Map<string, string> = new Map();
+  /** The user created with the domain (its token can be reset from the environment). */
+  adminUserId = '';
+  private indexes!: { groups: Map<string, Group>; projects: Map<string, Project>; users: Map<string, User> };
+  private stmts = new Map<string, Database.Statement>();
+
+  constructor(options: StoreOptions) {
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    if (this.hasDomain()) this.reload();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** A cached prepared statement. */
+  sql(text: string): Database.Statement {
+    let s = this.stmts.get(text);
+    if (!s) {
+      s = this.db.prepare(text);
+      this.stmts.set(text, s);
+    }
+    return s;
+  }
+
+  hasDomain(): boolean {
+    return (this.sql('SELECT COUNT(*) AS n FROM domain').get() as { n: number }).n > 0;
+  }
+
+  /** Rebuild the in-memory view from the database. */
+  reload(): void {
+    const d = this.sql('SELECT * FROM domain LIMIT 1').get() as
+      | { id: string; name: string; main_group_id: string; sub_group_limit: number; admin_user_id: string }
+      | undefined;
+    if (!d) throw new Error('store has no domain');
+    const domain: DomainInfo = { id: d.id, name: d.name, mainGroupId: d.main_group_id, subGroupLimit: d.sub_group_limit };
+    this.adminUserId = d.admin_user_id;
+    const groups = (this.sql('SELECT * FROM billing_groups WHERE deleted_at IS NULL ORDER BY created_at, id').all() as GroupRow[]).map(groupFromRow);
+    const projects = (
+      this.sql('SELECT id, name, billing_group_id, effective_from, created_at FROM projects ORDER BY created_at, id').all() as {
+        id: string;
+        name: string;
+        billing_group_id: string;
+        effective_from: string;
+        created_at: string;
+      }[]
+    ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at }));
+    const userRows = this.sql('SELECT id, email, name, role, token_hash FROM users ORDER BY created_at, id').all() as {
+      id: string;
+      email: string;
+      name: string;
+      role: 'billing_admin' | null;
+      token_hash: string;
+    }[];
+    const users = userRows.map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role }));
+    const permissions = (
+      this.sql('SELECT user_id, billing_group_id, created_at FROM permissions ORDER BY created_at, user_id').all() as {
+        user_id: string;
+        billing_group_id: string;
+        created_at: string;
+      }[]
+    ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at }));
+    this.tokens = new Map(userRows.map((r) => [r.token_hash, r.id]));
+    this.setState(withCounts({ domain, groups, projects, users, permissions }));
+  }
+
+  setState(state: DomainState): void {
+    this.state = state;
+    this.indexes = {
+      groups: new Map(state.groups.map((g) => [g.id, g])),
+      projects: new Map(state.projects.map((p) => [p.id, p])),
+      users: new Map(state.users.map((u) => [u.id, u])),
+    };
+  }
+
+  group(id: string): Group | undefined {
+    return this.indexes.groups.get(id);
+  }
+
+  project(id: string): Project | undefined {
+    return this.indexes.projects.get(id);
+  }
+
+  user(id: string): User | undefined {
+    return this.indexes.users.get(id);
+  }
+
+  userByToken(token: string): User | undefined {
+    const id = this.tokens.get(sha256(token));
+    return id ? this.user(id) : undefined;
+  }
+
+  /** A group that was deleted: still known for its invoices and events. */
+  deletedGroup(id: string): Group | undefined {
+    const r = this.sql('SELECT * FROM billing_groups WHERE id = ? AND deleted_at IS NOT NULL').get(id) as GroupRow | undefined;
+    return r ? groupFromRow(r) : undefined;
+  }
+
+  /**
+   * Run `fn` in one SQLite transaction. The in-memory view is restored when `fn` throws,
+   * so it always equals the committed database.
+   */
+  tx<T>(fn: () => T): T {
+    const state = this.state;
+    const tokens = this.tokens;
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      if (this.state !== state) this.setState(state);
+      this.tokens = tokens;
+      throw e;
+    }
+  }
+
+  // ---- rows ---------------------------------------------------------------------------
+
+  insertGroup(g: Group): void {
+    this.sql(
+      `INSERT INTO billing_groups (id, name, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      g.id,
+      g.name,
+      g.type,
+      JSON.stringify(g.billingEmails),
+      JSON.stringify(g.invoiceEmails),
+      g.paymentMethod ? JSON.stringify(g.paymentMethod) : null,
+      JSON.stringify(g.details ?? {}),
+      g.createdAt,
+      g.updatedAt,
+      g.createdBy,
+      g.version,
+    );
+  }
+
+  updateGroup(g: Group): void {
+    this.sql(
+      `UPDATE billing_groups SET name = ?, billing_emails = ?, invoice_emails = ?, payment_method = ?, details = ?, updated_at = ?, version = ?
+       WHERE id = ?`,
+    ).run(
+      g.name,
+      JSON.stringify(g.billingEmails),
+      JSON.stringify(g.invoiceEmails),
+      g.paymentMethod ? JSON.stringify(g.paymentMethod) : null,
+      JSON.stringify(g.details ?? {}),
+      g.updatedAt,
+      g.version,
+      g.id,
+    );
+  }
+
+  markGroupDeleted(id: string, at: string): void {
+    this.sql('UPDATE billing_groups SET deleted_at = ? WHERE id = ?').run(at, id);
+  }
+
+  insertProject(p: Project): void {
+    this.sql('INSERT INTO projects (id, name, billing_group_id, effective_from, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      p.id,
+      p.name,
+      p.billingGroupId,
+      p.effectiveFrom,
+      p.createdAt,
+    );
+  }
+
+  moveProject(id: string, billingGroupId: string, effectiveFrom: string): void {
+    this.sql('UPDATE projects SET billing_group_id = ?, effective_from = ? WHERE id = ?').run(billingGroupId, effectiveFrom, id);
+  }
+
+  insertUser(u: User, tokenHash: string, at: string): void {
+    this.sql('INSERT INTO users (id, email, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(u.id, u.email, u.name, u.role, tokenHash, at);
+  }
+
+  setUserToken(id: string, tokenHash: string): void {
+    this.sql('UPDATE users SET token_hash = ? WHERE id = ?').run(tokenHash, id);
+  }
+
+  insertPermission(p: Permission): void {
+    this.sql('INSERT OR IGNORE INTO permissions (user_id, billing_group_id, created_at) VALUES (?, ?, ?)').run(p.userId, p.billingGroupId, p.createdAt);
+  }
+
+  deletePermission(userId: string, billingGroupId: string): void {
+    this.sql('DELETE FROM permissions WHERE user_id = ? AND billing_group_id = ?').run(userId, billingGroupId);
+  }
+
+  insertEvent(e: EventInput): StoredEvent {
+    const id = newId('event');
+    this.sql('INSERT INTO events (id, billing_group_id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      id,
+      e.billingGroupId,
+      e.at,
+      e.actor,
+      e.action,
+      e.target,
+      e.before === undefined ? null : JSON.stringify(e.before),
+      e.after === undefined ? null : JSON.stringify(e.after),
+    );
+    return { id, billingGroupId: e.billingGroupId, at: e.at, actor: e.actor, action: e.action, target: e.target, before: e.before ?? null, after: e.after ?? null };
+  }
+
+  // ---- finance ------------------------------------------------------------------------
+
+  /** Finance figures of the given groups (all live groups when omitted), in API units. */
+  finance(ids?: string[]): Map<string, GroupFinance> {
+    const out = new Map<string, GroupFinance>();
+    const wanted = ids ?? this.state.groups.map((g) => g.id);
+    for (const id of wanted) out.set(id, { openInvoices: 0, outstandingAmount: 0, unbilledUsage: 0, paidCredits: 0, freeCredits: 0 });
+    const one = ids !== undefined && ids.length === 1 ? ids[0] : undefined;
+    const where = one !== undefined ? ' AND billing_group_id = ?' : '';
+    const args = one !== undefined ? [one] : [];
+    for (const r of this.sql(
+      `SELECT billing_group_id AS g, COUNT(*) AS n, SUM(total) AS s FROM invoices WHERE status = 'open'${where} GROUP BY billing_group_id`,
+    ).all(...args) as { g: string; n: number; s: number }[]) {
+      const f = out.get(r.g);
+      if (f) {
+        f.openInvoices = r.n;
+        f.outstandingAmount = fromMicros(r.s);
+      }
+    }
+    for (const r of this.sql(`SELECT billing_group_id AS g, SUM(amount) AS s FROM usage WHERE invoice_id IS NULL${where} GROUP BY billing_group_id`).all(
+      ...args,
+    ) as { g: string; s: number }[]) {
+      const f = out.get(r.g);
+      if (f) f.unbilledUsage = fromMicros(r.s);
+    }
+    for (const r of this.sql(
+      `SELECT billing_group_id AS g, kind, SUM(amount) AS s FROM credits WHERE status = 'active'${where} GROUP BY billing_group_id, kind`,
+    ).all(...args) as { g: string; kind: 'free' | 'paid'; s: number }[]) {
+      const f = out.get(r.g);
+      if (f) {
+        if (r.kind === 'paid') f.paidCredits = fromMicros(r.s);
+        else f.freeCredits = fromMicros(r.s);
+      }
+    }
+    return out;
+  }
+
+  /** The state with `finance` on the given groups (all when omitted). */
+  stateWithFinance(ids?: string[]): DomainState {
+    const fin = this.finance(ids);
+    return { ...this.state, groups: this.state.groups.map((g) => (fin.has(g.id) ? { ...g, finance: fin.get(g.id) } : g)) };
+  }
+}
