@@ -118,7 +118,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
   const warnings: Diagnostic[] = [];
   const now = ctx.now ?? new Date();
   const nowIso = now.toISOString();
-  const fail = (): EvaluateResult => ({ errors: sortErrors(errors), warnings, next: state });
+  const fail = (): EvaluateResult => ({ errors: sortErrors(errors), warnings: sortWarnings(warnings), next: state });
 
   if (ctx.actor && ctx.actor.role !== 'billing_admin') {
     changes.forEach((_, index) => errors.push(diagnostic('FORBIDDEN', {}, { index })));
@@ -432,10 +432,9 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (g.id === mainId) out.totalProjectCount = nextProjects.length;
     nextGroups.push(out);
   }
-  warnings.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
   return {
     errors: [],
-    warnings,
+    warnings: sortWarnings(warnings),
     next: { ...state, groups: nextGroups, projects: nextProjects, permissions: [...perms.values()] },
   };
 }
@@ -462,6 +461,11 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** Warnings in change order (stable within one change). */
+function sortWarnings(warnings: Diagnostic[]): Diagnostic[] {
+  return [...warnings].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
 }
 
 function sortErrors(errors: Diagnostic[]): Diagnostic[] {

@@ -758,6 +758,19 @@ describe('ordering', () => {
     ]);
   });
 
+  test('warnings are in change order also when there are errors', () => {
+    const r = run(S, [
+      { op: 'deleteGroup', id: A }, // DELETE_HAS_PROJECTS, and warnings raised late in the engine
+      { op: 'createGroup', group: groupInput('New', { paymentMethod: null }) },
+    ]);
+    expect(codes(r.errors)).toEqual(['DELETE_HAS_PROJECTS']);
+    expect(r.warnings.map((d) => [d.code, d.index])).toEqual([
+      ['DELETE_IRREVERSIBLE', 0],
+      ['USER_LOSES_BILLING_ACCESS', 0],
+      ['NO_PAYMENT_METHOD', 1],
+    ]);
+  });
+
   test('all delete errors of one change are reported together', () => {
     const s = base().finance('Team A', { openInvoices: 2, outstandingAmount: 10, unbilledUsage: 1, paidCredits: 5, freeCredits: 3 }).build();
     const r = run(s, [{ op: 'deleteGroup', id: A, confirmName: 'nope' }]);
