@@ -1,5 +1,110 @@
-/** `cloudbilling serve` (placeholder until its issue lands). */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('cloudbilling serve: not available yet\n');
-  return 2;
+/**
+ * `cloudbilling serve`: start the Billing API on 127.0.0.1 with an SQLite store.
+ *
+ *   cloudbilling serve [--port 8787] [--db FILE] [--domain NAME] [--admin-email E]
+ *                      [--rate-limit N] [--demo]
+ *
+ * The admin token comes from CLOUDBILLING_ADMIN_TOKEN when set (it replaces the stored one
+ * on every start); otherwise it is generated on first start and printed once. Tokens are
+ * never logged. SIGINT/SIGTERM close the server gracefully.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULTS, startServer } from '../server';
+
+const HELP = `usage: cloudbilling serve [options]
+
+  --port N          TCP port on 127.0.0.1 (default ${DEFAULTS.port}; 0 picks a free port)
+  --db FILE         SQLite database file (default ${DEFAULTS.dbFile}; :memory: for a throwaway store)
+  --domain NAME     domain name on first start, also the main group's name (default ${DEFAULTS.domain})
+  --admin-email E   admin user's e-mail on first start (default ${DEFAULTS.adminEmail})
+  --rate-limit N    requests per second per token, bursts of 2N (default ${DEFAULTS.rateLimit}; 0 = off)
+  --demo            seed a realistic demo domain into a new database
+  -h, --help        show this help
+
+Environment: CLOUDBILLING_ADMIN_TOKEN sets the admin token; CLOUDBILLING_LOG_LEVEL sets the
+request log level (default info; "silent" turns it off).
+`;
+
+function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new Error(`--${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return Number(value);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        db: { type: 'string' },
+        domain: { type: 'string' },
+        'admin-email': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`cloudbilling serve: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let port: number;
+  let rateLimit: number;
+  try {
+    port = intOption('port', values.port, DEFAULTS.port, 0, 65535);
+    rateLimit = intOption('rate-limit', values['rate-limit'], DEFAULTS.rateLimit, 0, 1_000_000_000);
+    if (values.domain !== undefined && values.domain.trim() === '') throw new Error('--domain must not be blank');
+  } catch (e) {
+    process.stderr.write(`cloudbilling serve: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  const level = process.env.CLOUDBILLING_LOG_LEVEL ?? 'info';
+  const envToken = process.env.CLOUDBILLING_ADMIN_TOKEN;
+  const server = await startServer({
+    port,
+    dbFile: values.db ?? DEFAULTS.dbFile,
+    domain: values.domain,
+    adminEmail: values['admin-email'],
+    adminToken: envToken && envToken.length > 0 ? envToken : undefined,
+    rateLimit,
+    demo: values.demo,
+    logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization'] },
+  });
+
+  process.stdout.write(`cloudbilling API listening on ${server.url}\n`);
+  if (server.created) process.stdout.write(`created domain ${JSON.stringify(server.service.state.domain.name)}${values.demo ? ' with demo data' : ''}\n`);
+  if (server.generatedAdminToken) {
+    process.stdout.write(
+      `admin token (shown once, store it now; set CLOUDBILLING_ADMIN_TOKEN to choose your own):\n  ${server.generatedAdminToken}\n`,
+    );
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`cloudbilling API: ${signal}, shutting down\n`);
+      server.close().then(
+        () => resolve(0),
+        (e) => {
+          process.stderr.write(`cloudbilling API: shutdown failed: ${(e as Error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
