@@ -208,11 +208,12 @@ export class BillingClient {
   async request<T>(method: Method & string, path: string, opts: RequestOptions = {}): Promise<T> {
     const http = await this.#client();
     const upper = method.toUpperCase();
-    const headers: Record<string, string> = { Accept: opts.text ? 'text/csv, application/json' : 'application/json', ...opts.headers };
+    const headers: Record<string, string | false> = { Accept: opts.text ? 'text/csv, application/json' : 'application/json', ...opts.headers };
     if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
     if (WRITE_METHODS.has(upper) && !headers['Idempotency-Key']) headers['Idempotency-Key'] = randomUUID();
     const hasBody = opts.body !== undefined;
-    if (hasBody) headers['Content-Type'] = 'application/json';
+    // No body, no Content-Type (axios would otherwise send form-urlencoded on PUT/POST).
+    headers['Content-Type'] = hasBody ? 'application/json' : false;
     const label = `${upper} ${path}`;
 
     for (let attempt = 0; ; attempt++) {
