@@ -1,0 +1,138 @@
+/**
+ * `cloudbilling_billing_group`: a sub billing group (SPEC §5).
+ *
+ * Plan: validate = name and e-mail checks from config alone; plan = the SPEC §3 change
+ * (`createGroup`, `updateGroup` with the changed fields, `deleteGroup`) evaluated against
+ * the live view, so NAME_TAKEN, MAIN_PAYMENT_REQUIRED, MAIN_GROUP_IMMUTABLE_NAME (the
+ * main group imported into this resource), MAIN_GROUP_UNDELETABLE, the DELETE_* rules and
+ * their warnings show before anything is applied. `deletion_protection` is a Terraform
+ * setting, not an API field: destroying a protected group fails at plan and at apply.
+ * Import id: the group id; import sets `deletion_protection` to its default (false).
+ */
+import type { Group } from '../../client';
+import { isApiError } from '../../client/errors';
+import { billingGroup as definition } from '../../domain/resources';
+import { checkGroupInput } from '../../domain/rules';
+import { diagnostic } from '../../domain/messages';
+import type { Diagnostic, GroupInput } from '../../domain/types';
+import { UNKNOWN, type ResourceHandler, type TfValue, type Values } from '../framework';
+import { basePlan, changedAttributes, isDestroy } from '../planning';
+import {
+  definedOnly,
+  detailsValue,
+  enumDiagnostics,
+  groupFields,
+  liveState,
+  mainPaymentPlanned,
+  paymentMethodValue,
+  recordGroup,
+  recordGroupDeleted,
+  ruleDiagnostics,
+  str,
+} from './common';
+
+/** The attributes the API stores (everything else is computed or Terraform-only). */
+const API_FIELDS = ['name', 'billingEmails', 'invoiceEmails', 'paymentMethod', 'details'] as const satisfies readonly (keyof GroupInput)[];
+/** Computed attributes an update may change. */
+const CHANGED_BY_UPDATE = ['version', 'updatedAt', 'projectCount'];
+
+function apiChanges(before: Values, after: Values): (keyof GroupInput)[] {
+  return changedAttributes(definition, before, after).filter((n): n is keyof GroupInput => (API_FIELDS as readonly string[]).includes(n));
+}
+
+/** A group as the API returns it → state. */
+export function groupState(g: Group, deletionProtection: TfValue | undefined): Values {
+  return {
+    name: g.name,
+    billingEmails: [...g.billingEmails],
+    invoiceEmails: [...g.invoiceEmails],
+    paymentMethod: paymentMethodValue(g.paymentMethod),
+    details: detailsValue(g.details),
+    deletionProtection: deletionProtection === true,
+    id: g.id,
+    type: g.type,
+    projectCount: g.projectCount,
+    version: g.version,
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+    createdBy: g.createdBy,
+  };
+}
+
+export const billingGroupResource: ResourceHandler = {
+  definition,
+
+  validate(config) {
+    return [...checkGroupInput(groupFields(config, ['name', 'billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
+  },
+
+  async plan(req, ctx) {
+    const state = await liveState(ctx);
+    if (isDestroy(req)) {
+      const prior = req.prior!;
+      const diagnostics: Diagnostic[] = [];
+      if (prior.deletionProtection === true) diagnostics.push(diagnostic('DELETION_PROTECTED', { name: prior.name }));
+      const id = str(prior.id);
+      if (id && state.groups.some((g) => g.id === id)) {
+        diagnostics.push(...ruleDiagnostics(state, { op: 'deleteGroup', id }, definition, { destroy: true }));
+      }
+      return { planned: null, diagnostics };
+    }
+
+    const planned = basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!;
+    if (req.prior === null) {
+      const group = groupFields(planned, API_FIELDS) as GroupInput;
+      const diagnostics = ruleDiagnostics(await mainPaymentPlanned(ctx, state), { op: 'createGroup', group }, definition);
+      return { planned, diagnostics };
+    }
+
+    const changed = apiChanges(req.prior, planned);
+    if (changed.length === 0) return { planned, diagnostics: [] };
+    for (const name of CHANGED_BY_UPDATE) planned[name] = UNKNOWN;
+    const id = str(req.prior.id)!;
+    const diagnostics = ruleDiagnostics(state, { op: 'updateGroup', id, group: groupFields(planned, changed) }, definition);
+    return { planned, diagnostics };
+  },
+
+  async create(planned, ctx) {
+    const input = definedOnly(groupFields(planned, API_FIELDS)) as GroupInput;
+    const g = await ctx.client.createGroup(input);
+    await recordGroup(ctx, g);
+    return { state: groupState(g, planned.deletionProtection) };
+  },
+
+  async read(state, ctx) {
+    const live = await liveState(ctx);
+    const g = live.groups.find((x) => x.id === state.id);
+    return g ? groupState(g, state.deletionProtection) : null;
+  },
+
+  async update(prior, planned, ctx) {
+    const changed = apiChanges(prior, planned);
+    if (changed.length === 0) return { state: { ...planned } };
+    const g = await ctx.client.updateGroup(str(prior.id)!, definedOnly(groupFields(planned, changed)));
+    await recordGroup(ctx, g);
+    return { state: groupState(g, planned.deletionProtection) };
+  },
+
+  async delete(prior, ctx) {
+    if (prior.deletionProtection === true) return { diagnostics: [diagnostic('DELETION_PROTECTED', { name: prior.name })] };
+    const id = str(prior.id)!;
+    // Confirm with the live name: the state's may be stale (e.g. `destroy -refresh=false`).
+    const live = await ctx.client.getGroup(id);
+    if (live) {
+      try {
+        await ctx.client.deleteGroup(id, live.name);
+      } catch (e) {
+        if (!(isApiError(e) && e.status === 404)) throw e;
+      }
+    }
+    await recordGroupDeleted(ctx, id);
+    return {};
+  },
+
+  async importState(id) {
+    const skeleton: Values = Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null]));
+    return { ...skeleton, id, deletionProtection: false };
+  },
+};

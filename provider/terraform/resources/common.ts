@@ -1,0 +1,232 @@
+/**
+ * What the resource files share: the process's view of the live state, turning
+ * Terraform values into domain inputs and back, and running the rules engine for one
+ * resource's change.
+ *
+ * The live view. Plans read `ctx.snapshot()` (one `GET /v1/snapshot` per provider
+ * process) and never make one API call per resource. Within one process Terraform may
+ * plan a resource *after* others were applied (`terraform apply` re-plans each resource
+ * just before applying it), so the writes this process makes are folded into a private
+ * copy of the snapshot: a link planned after its group was created sees the group.
+ * Reads (refresh, import) use the same view.
+ *
+ * Plan intents. A sub group can be created only when the main group has a payment
+ * method (MAIN_PAYMENT_REQUIRED); a plan that sets that payment method on
+ * `cloudbilling_main_billing_group` and creates sub groups which depend on it
+ * (`depends_on`) is valid: the main group's plan records the intent, and the sub
+ * groups' plans (which Terraform runs after it) take it into account.
+ */
+import type { Snapshot, Group as ApiGroup, LinkResult } from '../../client';
+import type { AttrType, Attribute, ResourceDefinition } from '../../domain/resources';
+import { evaluate } from '../../domain/rules';
+import { adapterDiagnostic, deferredToApply } from '../../domain/messages';
+import type { BillingDetails, Change, Diagnostic, DomainState, Group, GroupInput, PaymentMethod } from '../../domain/types';
+import { isUnknown, type ProviderContext, type TfValue, type Values } from '../framework';
+
+// ---- live view ----------------------------------------------------------------------
+
+interface LiveView {
+  state: Snapshot;
+  /** A `cloudbilling_main_billing_group` in this plan gives the main group a payment method. */
+  mainPaymentPlanned: boolean;
+}
+
+const views = new WeakMap<object, LiveView>();
+
+async function view(ctx: ProviderContext): Promise<LiveView> {
+  const snap = await ctx.snapshot();
+  let v = views.get(snap);
+  if (!v) {
+    v = { state: structuredClone(snap), mainPaymentPlanned: false };
+    views.set(snap, v);
+  }
+  return v;
+}
+
+/** The live state as this process knows it: the snapshot plus this process's own writes. */
+export async function liveState(ctx: ProviderContext): Promise<Snapshot> {
+  return (await view(ctx)).state;
+}
+
+/** Called by the main group's plan when it gives the main group a payment method. */
+export async function noteMainPaymentPlanned(ctx: ProviderContext): Promise<void> {
+  (await view(ctx)).mainPaymentPlanned = true;
+}
+
+/**
+ * `state` as the rules should see it for a sub group created in this plan: when the main
+ * group has no payment method yet but this plan gives it one, the main group counts as
+ * paying (the reference is a placeholder, never sent anywhere).
+ */
+export async function mainPaymentPlanned(ctx: ProviderContext, state: Snapshot): Promise<Snapshot> {
+  if (!(await view(ctx)).mainPaymentPlanned) return state;
+  const mainId = state.domain.mainGroupId;
+  return {
+    ...state,
+    groups: state.groups.map((g) => (g.id === mainId && !g.paymentMethod ? { ...g, paymentMethod: { type: 'card', reference: '(planned)' } } : g)),
+  };
+}
+
+/** Fold a group the API returned (created or updated) into the live view. */
+export async function recordGroup(ctx: ProviderContext, group: ApiGroup): Promise<void> {
+  const s = await liveState(ctx);
+  const { warnings: _w, ...plain } = group as ApiGroup & { warnings?: unknown };
+  const prev = s.groups.find((g) => g.id === group.id);
+  const next = { ...plain, finance: prev?.finance ?? plain.finance } as Group;
+  s.groups = prev ? s.groups.map((g) => (g.id === group.id ? next : g)) : [...s.groups, next];
+}
+
+export async function recordGroupDeleted(ctx: ProviderContext, id: string): Promise<void> {
+  const s = await liveState(ctx);
+  s.groups = s.groups.filter((g) => g.id !== id);
+  s.permissions = s.permissions.filter((p) => p.billingGroupId !== id);
+}
+
+/** Fold a link or unlink result into the live view (project's group, group counts). */
+export async function recordLink(ctx: ProviderContext, r: Pick<LinkResult, 'projectId' | 'billingGroupId' | 'effectiveFrom'>): Promise<void> {
+  const s = await liveState(ctx);
+  s.projects = s.projects.map((p) => (p.id === r.projectId ? { ...p, billingGroupId: r.billingGroupId, effectiveFrom: r.effectiveFrom } : p));
+  s.links = (s.links ?? []).map((l) => (l.projectId === r.projectId ? { ...l, billingGroupId: r.billingGroupId, effectiveFrom: r.effectiveFrom } : l));
+  const counts = new Map<string, number>();
+  for (const p of s.projects) counts.set(p.billingGroupId, (counts.get(p.billingGroupId) ?? 0) + 1);
+  s.groups = s.groups.map((g) => ({
+    ...g,
+    projectCount: counts.get(g.id) ?? 0,
+    ...(g.type === 'main' ? { totalProjectCount: s.projects.length } : {}),
+  }));
+}
+
+export async function recordPermission(ctx: ProviderContext, userId: string, billingGroupId: string, createdAt: string | null): Promise<void> {
+  const s = await liveState(ctx);
+  s.permissions = s.permissions.filter((p) => !(p.userId === userId && p.billingGroupId === billingGroupId));
+  if (createdAt !== null) s.permissions.push({ userId, billingGroupId, createdAt });
+}
+
+// ---- values <-> domain ------------------------------------------------------------
+
+/** A known string, else undefined (unknown or null). */
+export function str(v: TfValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A list of strings with unknown elements as `undefined`; undefined when the list itself is unknown or null. */
+export function strList(v: TfValue | undefined): string[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.map((e) => (typeof e === 'string' ? e : (undefined as unknown as string)));
+}
+
+function fullyKnown(v: TfValue | undefined): boolean {
+  if (isUnknown(v)) return false;
+  if (Array.isArray(v)) return v.every(fullyKnown);
+  if (v && typeof v === 'object') return Object.values(v).every(fullyKnown);
+  return true;
+}
+
+/** `payment_method` as the domain sees it: null, a method, or undefined when not known yet. */
+export function paymentMethodOf(v: TfValue | undefined): PaymentMethod | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (!fullyKnown(v)) return undefined;
+  const o = v as Values;
+  return { type: o.type as PaymentMethod['type'], reference: o.reference as string };
+}
+
+/** `details` as the API takes it (every field, null when unset); undefined when not known yet. */
+export function detailsOf(v: TfValue | undefined): BillingDetails | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (!fullyKnown(v)) return undefined;
+  const o = v as Values;
+  return {
+    company: (o.company as string | null) ?? null,
+    addressLines: (o.addressLines as string[] | null) ?? null,
+    countryCode: (o.countryCode as string | null) ?? null,
+    vatId: (o.vatId as string | null) ?? null,
+    currency: (o.currency as string | null) ?? null,
+  };
+}
+
+/** The writable group fields of a state/config, for the API and the rules engine. Unknown → undefined. */
+export function groupFields(v: Values, fields: readonly (keyof GroupInput)[]): Partial<GroupInput> {
+  const out: Partial<GroupInput> = {};
+  for (const f of fields) {
+    if (f === 'name') out.name = str(v.name) as string;
+    else if (f === 'billingEmails' || f === 'invoiceEmails') out[f] = strList(v[f]) as string[];
+    else if (f === 'paymentMethod') out.paymentMethod = paymentMethodOf(v.paymentMethod);
+    else if (f === 'details') out.details = detailsOf(v.details);
+  }
+  return out;
+}
+
+/** Drop keys whose value is undefined (so the API never sees them). */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** The API's details as a state value: every field present (null when unset), currency defaulting to USD. */
+export function detailsValue(d: BillingDetails | null | undefined): Values {
+  return {
+    company: d?.company ?? null,
+    addressLines: d?.addressLines ?? null,
+    countryCode: d?.countryCode ?? null,
+    vatId: d?.vatId ?? null,
+    currency: d?.currency ?? 'USD',
+  };
+}
+
+export function paymentMethodValue(pm: PaymentMethod | null | undefined): Values | null {
+  return pm ? { type: pm.type, reference: pm.reference } : null;
+}
+
+// ---- rules ---------------------------------------------------------------------------
+
+/** Rules that depend on other resources of the same plan: warnings at plan time; the API decides at apply. */
+const WHOLE_PLAN_RULES = new Set(['DELETE_HAS_PROJECTS', 'SUB_GROUP_LIMIT']);
+
+/**
+ * Run the rules engine on one resource's change(s) against the live view and return the
+ * diagnostics with attribute paths of this resource (paths that name no attribute of
+ * `definition`, and all paths on destroy, are dropped). Whole-plan rules become
+ * warnings (`deferredToApply`). `only`: keep the diagnostics of that change index.
+ */
+export function ruleDiagnostics(
+  state: DomainState,
+  changes: Change | Change[],
+  definition: ResourceDefinition,
+  opts: { destroy?: boolean; only?: number } = {},
+): Diagnostic[] {
+  const r = evaluate(state, Array.isArray(changes) ? changes : [changes]);
+  return [...r.errors, ...r.warnings]
+    .filter((d) => opts.only === undefined || d.index === opts.only)
+    .map((d) => {
+      const { index: _i, path, ...rest } = d;
+      const out: Diagnostic = WHOLE_PLAN_RULES.has(d.code) && d.severity === 'error' ? deferredToApply(rest) : rest;
+      if (!opts.destroy && path && path.length > 0 && typeof path[0] === 'string' && path[0] in definition.attributes) out.path = path;
+      return out;
+    });
+}
+
+/**
+ * Config-only checks every resource shares: enum values of string attributes (also
+ * inside nested objects). Unknown values are skipped.
+ */
+export function enumDiagnostics(attributes: Record<string, Attribute>, values: Values, at: (string | number)[] = []): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [name, attr] of Object.entries(attributes)) out.push(...enumIn(attr.type, values[name] ?? null, [...at, name]));
+  return out;
+}
+
+function enumIn(type: AttrType, v: TfValue, path: (string | number)[]): Diagnostic[] {
+  if (v === null || isUnknown(v)) return [];
+  if (type.kind === 'string' && type.enum && typeof v === 'string' && !type.enum.includes(v)) {
+    return [adapterDiagnostic('VALUE_NOT_ALLOWED', { value: v, allowed: type.enum }, { path })];
+  }
+  if (type.kind === 'object' && typeof v === 'object' && !Array.isArray(v)) return enumDiagnostics(type.attributes, v as Values, path);
+  if (type.kind === 'list' && Array.isArray(v)) return v.flatMap((e, i) => enumIn(type.element, e, [...path, i]));
+  return [];
+}
+
+/** True when a diagnostic list holds an error. */
+export function hasError(ds: Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === 'error');
+}

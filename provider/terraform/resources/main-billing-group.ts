@@ -1,0 +1,121 @@
+/**
+ * `cloudbilling_main_billing_group`: the domain's main group (SPEC §5). It always exists,
+ * so create adopts it (and applies the declared e-mails, payment method and details)
+ * and destroy only forgets it, with a warning. Its name is the domain's and computed.
+ *
+ * Plan: an `updateGroup` change of the main group with the declared fields (all of them
+ * on adopt, the changed ones on update) through the rules engine (NO_PAYMENT_METHOD,
+ * e-mail rules). A plan that gives the main group a payment method is noted, so that
+ * sub groups that depend on this resource may be created in the same plan
+ * (MAIN_PAYMENT_REQUIRED looks at the planned payment method).
+ * Import id: anything; there is one main group per domain.
+ */
+import type { Group } from '../../client';
+import { mainBillingGroup as definition } from '../../domain/resources';
+import { checkGroupInput } from '../../domain/rules';
+import { adapterDiagnostic } from '../../domain/messages';
+import type { GroupInput } from '../../domain/types';
+import { UNKNOWN, isUnknown, type ResourceHandler, type Values } from '../framework';
+import { basePlan, changedAttributes, isDestroy } from '../planning';
+import {
+  definedOnly,
+  detailsValue,
+  enumDiagnostics,
+  groupFields,
+  liveState,
+  noteMainPaymentPlanned,
+  paymentMethodValue,
+  recordGroup,
+  ruleDiagnostics,
+} from './common';
+
+const API_FIELDS = ['billingEmails', 'invoiceEmails', 'paymentMethod', 'details'] as const satisfies readonly (keyof GroupInput)[];
+const CHANGED_BY_UPDATE = ['version', 'projectCount', 'totalProjectCount'];
+
+function mainState(g: Group): Values {
+  return {
+    billingEmails: [...g.billingEmails],
+    invoiceEmails: [...g.invoiceEmails],
+    paymentMethod: paymentMethodValue(g.paymentMethod),
+    details: detailsValue(g.details),
+    id: g.id,
+    name: g.name,
+    totalProjectCount: g.totalProjectCount ?? null,
+    projectCount: g.projectCount,
+    version: g.version,
+  };
+}
+
+/** Declared API fields that differ between two states (unknown counts as different). */
+function apiChanges(before: Values, after: Values): (keyof GroupInput)[] {
+  return changedAttributes(definition, before, after).filter(
+    (n): n is keyof GroupInput => (API_FIELDS as readonly string[]).includes(n) && !(n === 'details' && isUnknown(after.details)),
+  );
+}
+
+function forgotten(name: unknown) {
+  return adapterDiagnostic('MAIN_GROUP_FORGOTTEN', { name });
+}
+
+export const mainBillingGroupResource: ResourceHandler = {
+  definition,
+
+  validate(config) {
+    return [...checkGroupInput(groupFields(config, ['billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
+  },
+
+  async plan(req, ctx) {
+    if (isDestroy(req)) return { planned: null, diagnostics: [forgotten(req.prior!.name)] };
+    const state = await liveState(ctx);
+    const mainId = state.domain.mainGroupId;
+    const planned = basePlan(definition, req, { knownOnCreate: { id: mainId, name: state.domain.name } })!;
+    if (planned.paymentMethod !== null) await noteMainPaymentPlanned(ctx);
+
+    let fields: (keyof GroupInput)[];
+    if (req.prior === null) {
+      // Adopting: every declared field is what the group should be (its current values may differ).
+      fields = API_FIELDS.filter((f) => !(f === 'details' && isUnknown(planned.details)));
+    } else {
+      fields = apiChanges(req.prior, planned);
+      if (fields.length === 0) return { planned, diagnostics: [] };
+      for (const name of CHANGED_BY_UPDATE) planned[name] = UNKNOWN;
+    }
+    const diagnostics = ruleDiagnostics(state, { op: 'updateGroup', id: mainId, group: groupFields(planned, fields) }, definition);
+    return { planned, diagnostics };
+  },
+
+  async create(planned, ctx) {
+    const state = await liveState(ctx);
+    const mainId = state.domain.mainGroupId;
+    const current = await ctx.client.getGroup(mainId);
+    if (!current) throw new Error(`The main billing group ${mainId} was not found`);
+    const changed = apiChanges(mainState(current), planned);
+    const g = changed.length === 0 ? current : await ctx.client.updateGroup(mainId, definedOnly(groupFields(planned, changed)));
+    await recordGroup(ctx, g);
+    return { state: mainState(g) };
+  },
+
+  async read(_state, ctx) {
+    const live = await liveState(ctx);
+    const g = live.groups.find((x) => x.id === live.domain.mainGroupId);
+    return g ? mainState(g) : null;
+  },
+
+  async update(prior, planned, ctx) {
+    const changed = apiChanges(prior, planned);
+    if (changed.length === 0) return { state: { ...planned } };
+    const g = await ctx.client.updateGroup(prior.id as string, definedOnly(groupFields(planned, changed)));
+    await recordGroup(ctx, g);
+    return { state: mainState(g) };
+  },
+
+  async delete(prior) {
+    return { diagnostics: [forgotten(prior.name)] };
+  },
+
+  async importState(_id, ctx) {
+    const live = await liveState(ctx);
+    const skeleton: Values = Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null]));
+    return { ...skeleton, id: live.domain.mainGroupId };
+  },
+};
