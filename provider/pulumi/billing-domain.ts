@@ -1,0 +1,249 @@
+/**
+ * `BillingDomain`: whole-program rules at preview (SPEC §5 "Plan time").
+ *
+ * Resources declared with `{ parent: domain }` are collected; their registration waits
+ * until the domain has evaluated the program's declarations together, as one change list,
+ * with the rules engine against the live snapshot: two links for one project
+ * (`PROJECT_MULTI_LINK`), more sub groups than allowed counting declared and live ones
+ * (`SUB_GROUP_LIMIT`), two new groups with one name (`NAME_TAKEN`), and every other rule
+ * the declarations can tell. On an error nothing of the domain is registered, so nothing
+ * is created; each violation is logged on the component with its code.
+ *
+ * Declarations made in the same tick form a batch (a program declares its resources
+ * synchronously); a later batch (e.g. declared inside an `apply`) is evaluated with all
+ * earlier declarations. A declared group whose name matches a live sub group counts as
+ * that group (already managed or adopted), not as a new one.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { BillingClient } from '../client/client';
+import { evaluate, normalizeName } from '../domain/rules';
+import type { Change, Diagnostic, GroupInput } from '../domain/types';
+import { fromWire, groupFields, reasonOf, UNKNOWN } from './engine';
+import type { ResourceKind } from './providers';
+
+export interface BillingDomainArgs {
+  /** Billing API URL for the whole-program check. Default: stack config `cloudbilling:apiUrl`, else `CLOUDBILLING_API_URL`. */
+  apiUrl?: pulumi.Input<string>;
+  /** Token for the whole-program check. Default: secret stack config `cloudbilling:token`, else `CLOUDBILLING_TOKEN`. */
+  token?: pulumi.Input<string>;
+}
+
+/** A diagnostic of the whole-program check, with the declaration it concerns. */
+export interface DomainDiagnostic extends Diagnostic {
+  kind: ResourceKind;
+  /** The Pulumi name of the declared resource. */
+  resource: string;
+}
+
+export interface DomainVerdict {
+  errors: DomainDiagnostic[];
+  warnings: DomainDiagnostic[];
+}
+
+interface Declaration {
+  kind: ResourceKind;
+  name: string;
+  args: Record<string, unknown>;
+  resource?: pulumi.CustomResource;
+  reported: boolean;
+}
+
+interface Batch {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+export class BillingDomain extends pulumi.ComponentResource {
+  readonly #args: BillingDomainArgs;
+  readonly #decls: Declaration[] = [];
+  readonly #verdict: DomainVerdict = { errors: [], warnings: [] };
+  readonly #runs: Promise<void>[] = [];
+  #batch: Batch | undefined;
+
+  constructor(name: string, args: BillingDomainArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super('cloudbilling:index:BillingDomain', name, {}, opts);
+    this.#args = args;
+    this.registerOutputs({});
+  }
+
+  /**
+   * All diagnostics of the whole-program check so far (waits for pending batches).
+   * Never rejects; a failed check also fails the declared resources.
+   */
+  async verdict(): Promise<DomainVerdict> {
+    for (let n = -1; n !== this.#runs.length; ) {
+      n = this.#runs.length;
+      await Promise.allSettled(this.#runs);
+    }
+    return { errors: [...this.#verdict.errors], warnings: [...this.#verdict.warnings] };
+  }
+
+  /** @internal Called by the resource constructors (prepare.ts). */
+  declare(kind: ResourceKind, name: string, args: object) {
+    const decl: Declaration = { kind, name, args: args as Record<string, unknown>, reported: false };
+    this.#decls.push(decl);
+    if (!this.#batch) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Resources that wait on a failed check fail with a short error; the details are logged once.
+      promise.catch(() => undefined);
+      const batch: Batch = { promise, resolve, reject };
+      this.#batch = batch;
+      setImmediate(() => {
+        this.#batch = undefined;
+        this.#runs.push(this.#check(batch));
+      });
+    }
+    const gate = this.#batch.promise;
+    return {
+      gate,
+      registered: (resource: pulumi.CustomResource) => {
+        decl.resource = resource;
+      },
+      /** A sub group waits for the main group's update (its payment method allows creating it). */
+      dependsOn: (): pulumi.Resource[] => {
+        if (kind !== 'billingGroup') return [];
+        const main = this.#decls.find((d) => d.kind === 'mainBillingGroup' && d.resource);
+        return main?.resource ? [main.resource] : [];
+      },
+    };
+  }
+
+  async #check(batch: Batch): Promise<void> {
+    try {
+      const fresh = this.#decls.filter((d) => !d.reported);
+      const { errors, warnings } = await this.#evaluate();
+      for (const d of fresh) d.reported = true;
+      const mine = (x: DomainDiagnostic) => fresh.some((d) => d.name === x.resource && d.kind === x.kind);
+      const newErrors = errors.filter(mine);
+      this.#verdict.errors.push(...newErrors);
+      this.#verdict.warnings.push(...warnings.filter(mine));
+      if (newErrors.length === 0) {
+        batch.resolve();
+        return;
+      }
+      for (const e of newErrors) void pulumi.log.error(`${e.kind} "${e.resource}": ${reasonOf(e)}`, this);
+      batch.reject(new Error(`BillingDomain "${this.#name()}" blocked this resource: the program breaks ${newErrors.length} billing rule(s) (${[...new Set(newErrors.map((e) => e.code))].join(', ')}); see the errors above.`));
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      void pulumi.log.error(`BillingDomain "${this.#name()}": the whole-program check failed: ${err.message}`, this);
+      batch.reject(err);
+    }
+  }
+
+  #name(): string {
+    return (this as unknown as { __name?: string }).__name ?? 'domain';
+  }
+
+  async #evaluate(): Promise<{ errors: DomainDiagnostic[]; warnings: DomainDiagnostic[] }> {
+    const apiUrl = asText(await resolve(this.#args.apiUrl)) ?? asText(pulumi.runtime.getConfig('cloudbilling:apiUrl'));
+    const token = asText(await resolve(this.#args.token)) ?? asText(pulumi.runtime.getConfig('cloudbilling:token'));
+    const client = new BillingClient({ apiUrl, token });
+    const snapshot = await client.getSnapshot();
+
+    const decls = [...this.#decls];
+    const held = new Set<pulumi.Resource>(decls.map((d) => d.resource).filter((r): r is pulumi.CustomResource => r !== undefined));
+    const resolved = await Promise.all(decls.map(async (d) => (await resolve(d.args, held)) as Record<string, unknown>));
+    const groupRef = (value: unknown, arg: unknown): { billingGroupId?: string; billingGroupName?: string } => {
+      // A reference to the id of a group declared in this program: by name, known now.
+      for (let i = 0; i < decls.length; i++) {
+        const res = decls[i].resource;
+        if (!res || arg !== res.id) continue;
+        if (decls[i].kind === 'mainBillingGroup') return { billingGroupId: snapshot.domain.mainGroupId };
+        if (decls[i].kind === 'billingGroup' && typeof resolved[i].name === 'string') return { billingGroupName: resolved[i].name as string };
+      }
+      return value === UNKNOWN || typeof value !== 'string' ? {} : { billingGroupId: value };
+    };
+
+    const changes: Change[] = [];
+    const owner: number[] = [];
+    decls.forEach((d, i) => {
+      const v = resolved[i];
+      let change: Change | undefined;
+      switch (d.kind) {
+        case 'mainBillingGroup':
+          change = { op: 'updateGroup', id: snapshot.domain.mainGroupId, group: groupFields('mainBillingGroup', v, { forCheck: true }) };
+          break;
+        case 'billingGroup': {
+          const group = groupFields('billingGroup', v, { forCheck: true });
+          const name = fromWire(v.name);
+          const live =
+            typeof name === 'string' ? snapshot.groups.find((g) => g.type === 'sub' && normalizeName(g.name) === normalizeName(name)) : undefined;
+          change = live ? { op: 'updateGroup', id: live.id, group } : { op: 'createGroup', group: group as GroupInput };
+          break;
+        }
+        case 'projectLink':
+          if (typeof v.projectId === 'string' && v.projectId !== UNKNOWN) {
+            change = { op: 'link', projectId: v.projectId, allowTransfer: v.allowTransfer === true, ...groupRef(v.billingGroupId, d.args.billingGroupId) };
+          }
+          break;
+        case 'groupPermission':
+          if (typeof v.userId === 'string' && v.userId !== UNKNOWN) {
+            change = { op: 'grant', userId: v.userId, ...groupRef(v.billingGroupId, d.args.billingGroupId) };
+          }
+          break;
+      }
+      if (change) {
+        changes.push(change);
+        owner.push(i);
+      }
+    });
+
+    const r = evaluate(snapshot, changes);
+    const tag = (x: Diagnostic): DomainDiagnostic => {
+      const d = decls[owner[x.index ?? 0]];
+      return { ...x, kind: d.kind, resource: d.name };
+    };
+    // A link to the main group that a previous run already applied is not an unlink.
+    const errors = r.errors.filter((x) => x.code !== 'MAIN_UNLINK_FORBIDDEN').map(tag);
+    return { errors, warnings: r.warnings.map(tag) };
+  }
+}
+
+function asText(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' && v !== UNKNOWN ? v : undefined;
+}
+
+/**
+ * Resolve an Input deeply to plain values; unknowns (preview) become the sentinel.
+ * Outputs of resources this domain holds back cannot resolve before its verdict: they
+ * are unknown here (a reference to a declared group's `id` is mapped by identity
+ * before). Anything else that does not resolve within `waitMs` is treated as unknown too.
+ */
+async function resolve(v: unknown, held: Set<pulumi.Resource> = new Set(), waitMs = 5000): Promise<unknown> {
+  const again = (x: unknown) => resolve(x, held, waitMs);
+  if (pulumi.Output.isInstance(v)) {
+    const o = v as unknown as {
+      isKnown: Promise<boolean>;
+      promise(withUnknowns?: boolean): Promise<unknown>;
+      resources(): Set<pulumi.Resource>;
+      allResources?: () => Promise<Set<pulumi.Resource>>;
+    };
+    for (const r of o.resources()) if (held.has(r)) return UNKNOWN;
+    const known = await withTimeout(o.isKnown, waitMs, false);
+    if (!known) return UNKNOWN;
+    return again(await o.promise());
+  }
+  if (v instanceof Promise) return again(await withTimeout(v, waitMs, UNKNOWN));
+  if (Array.isArray(v)) return Promise.all(v.map(again));
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = await again(x);
+    return out;
+  }
+  return v;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<T>((res) => {
+    timer = setTimeout(() => res(fallback), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
