@@ -327,6 +327,21 @@ export function checkBillingStack(stack: TerraformStack, options: BillingRulesOp
   };
 }
 
+/**
+ * The change list (SPEC §3) the stack stands for, as the rules engine sees it at synth:
+ * unknown values are `undefined`, group references to the stack's own groups are
+ * `billingGroupName` (sub group with a known name) or the synthetic main group id
+ * `synth:main`. Resources of unknown multiplicity are left out. For tools and tests.
+ */
+export function billingChanges(stack: TerraformStack): { changes: Change[]; sources: { constructPath: string; instance?: number }[] } {
+  const all = collect(stack);
+  const { changes, origin } = build(stack, all.filter((e) => e.instances !== null), all);
+  return {
+    changes,
+    sources: origin.map((o) => (o.instance === undefined ? { constructPath: o.entry.construct.node.path } : { constructPath: o.entry.construct.node.path, instance: o.instance })),
+  };
+}
+
 /** One line for a construct validation: `CODE (attribute, instance n): summary. detail`. */
 export function formatStackDiagnostic(d: Pick<StackDiagnostic, 'code' | 'summary' | 'detail' | 'path' | 'instance'>): string {
   const where: string[] = [];

@@ -12,6 +12,7 @@ export * as bindings from './gen';
 export {
   enableBillingRules,
   checkBillingStack,
+  billingChanges,
   formatStackDiagnostic,
   BillingRules,
   BILLING_RESOURCE_TYPES,
