@@ -72,6 +72,11 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   };
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
+  // Any other media type: an empty body is fine (clients label body-less POST/PUT oddly), content is 415.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    if (body.length === 0) return done(null, undefined);
+    done(httpError(415, 'Unsupported Content-Type. Send JSON with Content-Type: application/json.'), undefined);
+  });
 
   app.addSchema(errorSchema);
   await app.register(swagger, {
