@@ -72,7 +72,14 @@ function convert(
     if (masks.isSecret && masks.isSecret(v)) return undefined;
     return masks.digestSecrets ? secretDigest(v) : REDACTED;
   }
-  if (sensitive === true || (masks.isSecret && masks.isSecret(v))) return undefined;
+  if (sensitive === true || (masks.isSecret && masks.isSecret(v))) {
+    // A hidden object is still known to be present (Pulumi stores the whole payment
+    // method as a secret): keep its presence, with every field unknown.
+    if (type.kind === 'object' && v !== null && v !== undefined) {
+      return Object.fromEntries(Object.keys(type.attributes).map((k) => [k, undefined]));
+    }
+    return undefined;
+  }
   if (v === undefined) return null; // absent in the tool's output = unset
   if (v === null) return null;
   switch (type.kind) {
