@@ -360,10 +360,11 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       errors.push(diagnostic('MAIN_GROUP_UNDELETABLE', { name: g.name }, { index }));
       return;
     }
-    if (deleted.get(c.id) !== index) return; // the same group deleted twice: reported once
+    // Every delete's own confirmName is checked; the group's rules are reported once.
     if (c.confirmName !== undefined && c.confirmName !== g.name) {
       errors.push(diagnostic('DELETE_CONFIRMATION', { name: g.name, given: c.confirmName }, { index, path: ['confirmName'] }));
     }
+    if (deleted.get(c.id) !== index) return; // the same group deleted twice: reported once
     // A project moving to an unknown group is not known to stay (it cannot be this one: GROUP_NOT_FOUND).
     const left = state.projects.filter((p) => nextGroupOf(p) === g.id && !movesToUnknown.has(p.id));
     if (left.length > 0) {

@@ -758,6 +758,18 @@ describe('ordering', () => {
     ]);
   });
 
+  test('one group deleted twice: its rules once, each confirmName checked', () => {
+    const r = run(S, [
+      { op: 'deleteGroup', id: A },
+      { op: 'deleteGroup', id: A, confirmName: 'Team a' },
+    ]);
+    expect(r.errors.map((d) => [d.code, d.index])).toEqual([
+      ['DELETE_HAS_PROJECTS', 0],
+      ['DELETE_CONFIRMATION', 1],
+    ]);
+    expect(find(r, 'DELETE_IRREVERSIBLE')).toHaveLength(1);
+  });
+
   test('warnings are in change order also when there are errors', () => {
     const r = run(S, [
       { op: 'deleteGroup', id: A }, // DELETE_HAS_PROJECTS, and warnings raised late in the engine
