@@ -48,6 +48,8 @@ export const RULES = {
 export type RuleCode = keyof typeof RULES;
 
 const q = (s: unknown) => JSON.stringify(String(s));
+/** A group's name, quoted; a group created by the set whose name is unknown until apply is "the new group". */
+const gq = (s: unknown) => (s === undefined ? 'the new group' : q(s));
 
 /** Text for each code; `p` carries the facts the sentence needs. */
 const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; detail: string }> = {
@@ -61,11 +63,11 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   SUB_GROUP_LIMIT: (p) => ({
     summary: `A domain can have at most ${p.limit} sub billing groups`,
-    detail: `This change would leave ${p.count} sub groups (limit ${p.limit}). Delete unused sub groups or merge projects into fewer groups before creating ${q(p.name)}.`,
+    detail: `This change would leave ${p.count} sub groups (limit ${p.limit}). Delete unused sub groups or merge projects into fewer groups before creating ${gq(p.name)}.`,
   }),
   MAIN_PAYMENT_REQUIRED: (p) => ({
     summary: 'The main billing group needs a payment method before sub groups can be created',
-    detail: `Main group ${q(p.mainName)} has no payment method. Register one on the main group first (paymentMethod / payment_method), then create ${q(p.name)}.`,
+    detail: `Main group ${q(p.mainName)} has no payment method. Register one on the main group first (paymentMethod / payment_method), then create ${gq(p.name)}.`,
   }),
   NAME_TAKEN: (p) => ({
     summary: `The group name ${q(p.name)} is already used`,
@@ -111,7 +113,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   TRANSFER_NOT_ACKNOWLEDGED: (p) => ({
     summary: `Moving project ${q(p.id)} between sub groups needs allowTransfer`,
-    detail: `Project ${q(p.id)} is in sub group ${q(p.fromName)}; moving it to ${q(p.toName)} changes who pays for it. When the admins of both groups agree, set allowTransfer = true (allow_transfer in Terraform).`,
+    detail: `Project ${q(p.id)} is in sub group ${q(p.fromName)}; moving it to ${gq(p.toName)} changes who pays for it. When the admins of both groups agree, set allowTransfer = true (allow_transfer in Terraform).`,
   }),
   DELETE_HAS_PROJECTS: (p) => ({
     summary: `Group ${q(p.name)} still has ${p.count} linked project(s)`,
@@ -146,8 +148,8 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
     detail: `The group is now at version ${p.actual}. Read it again (GET, or refresh), re-apply your change to the fresh copy and retry with If-Match: "${p.actual}".`,
   }),
   LINK_EFFECTIVE_NEXT_MONTH: (p) => ({
-    summary: `Project ${q(p.id)} is billed to ${q(p.toName)} from ${p.effectiveFrom}`,
-    detail: `The move takes effect now for access and new usage; the first whole month billed to ${q(p.toName)} starts ${p.effectiveFrom} (UTC). This month's bill of ${q(p.fromName)} still shows the usage recorded there.`,
+    summary: `Project ${q(p.id)} is billed to ${gq(p.toName)} from ${p.effectiveFrom}`,
+    detail: `The move takes effect now for access and new usage; the first whole month billed to ${gq(p.toName)} starts ${p.effectiveFrom} (UTC). This month's bill of ${q(p.fromName)} still shows the usage recorded there.`,
   }),
   FREE_CREDITS_FORFEITED: (p) => ({
     summary: `Deleting ${q(p.name)} forfeits free credits of ${p.amount}`,
@@ -158,7 +160,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
     detail: 'A deleted billing group cannot be recovered; its invoices and event log stay readable by id only. Make sure this delete is intended.',
   }),
   NO_PAYMENT_METHOD: (p) => ({
-    summary: `Group ${q(p.name)} has no payment method`,
+    summary: `${p.name === undefined ? 'The new group' : `Group ${q(p.name)}`} has no payment method`,
     detail: 'Invoices of a group without its own payment method may go overdue and accrue interest. Add paymentMethod (payment_method) with a card or account reference.',
   }),
   USER_LOSES_BILLING_ACCESS: (p) => ({

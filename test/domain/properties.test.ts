@@ -3,7 +3,7 @@
  * op, with valid and invalid ids, names and e-mails) must keep the invariants of SPEC §1-2.
  */
 import fc from 'fast-check';
-import { RULES } from '../../provider/domain/messages';
+import { messageOf, RULES } from '../../provider/domain/messages';
 import { evaluate } from '../../provider/domain/rules';
 import type { Change, Diagnostic, DomainState, GroupInput } from '../../provider/domain/types';
 import { CARD, CTX, domain, essence, frozen, invariantViolations } from './fixtures';
@@ -242,6 +242,8 @@ describe('rules engine properties', () => {
       fc.property(scenario(KNOWN), ({ s, changes }) => {
         const r = evaluate(s, changes, CTX);
         checkDiagnostics(changes, r.errors, r.warnings);
+        // With every value known, no sentence shows a placeholder.
+        for (const d of [...r.errors, ...r.warnings]) check(!/undefined|\[object Object\]|NaN/.test(messageOf(d)), 'placeholder in text', d);
         if (r.errors.length > 0) {
           expect(r.next).toBe(s);
           return;

@@ -844,6 +844,22 @@ describe('unknown (undefined) values are skipped, never guessed', () => {
     expect(r.errors.map((d) => [d.code, d.index, d.path])).toEqual([['EMAIL_INVALID', 0, ['invoiceEmails', 0]]]);
   });
 
+  test('a new group whose name is unknown is called "the new group", never "undefined"', () => {
+    const s = domain().sub('A').project('p').project('q', 'A').mainPayment(null).subGroupLimit(1).build();
+    const r = run(s, [
+      { op: 'createGroup', group: groupInput(undefined as unknown as string, { paymentMethod: null }) },
+      { op: 'link', projectId: 'p', billingGroupId: 'planned:0' },
+      { op: 'link', projectId: 'q', billingGroupId: 'planned:0' },
+    ]);
+    expect(codes(all(r)).sort()).toEqual(
+      ['LINK_EFFECTIVE_NEXT_MONTH', 'MAIN_PAYMENT_REQUIRED', 'NO_PAYMENT_METHOD', 'SUB_GROUP_LIMIT', 'TRANSFER_NOT_ACKNOWLEDGED'].sort(),
+    );
+    for (const d of all(r)) {
+      expect(messageOf(d)).not.toMatch(/undefined/);
+      if (d.code !== 'LINK_EFFECTIVE_NEXT_MONTH') expect(messageOf(d)).toMatch(/the new group/i);
+    }
+  });
+
   test('checkGroupInput skips undefined fields', () => {
     expect(checkGroupInput({})).toEqual([]);
     expect(checkGroupInput({ name: undefined, billingEmails: undefined })).toEqual([]);
