@@ -5,7 +5,7 @@
  * Layout (Terraform's unpacked mirror layout, the implied local mirror by default):
  *   <plugins>/registry.terraform.io/cloudbilling/cloudbilling/<version>/<os>_<arch>/
  *     terraform-provider-cloudbilling_v<version>   #!/bin/sh launcher: exec node provider.js
- *     provider.js                                  copy of dist/terraform-provider/provider.js
+ *     provider.js, provider.bundle.js, provider.cache   copies of dist/terraform-provider/*
  * with <plugins> = ~/.terraform.d/plugins unless `--dir` says otherwise.
  *
  * CLI configuration: Terraform searches implied mirrors only when its CLI config has no
@@ -26,6 +26,8 @@ export const PROVIDER_HOST = 'registry.terraform.io';
 export const PROVIDER_NAMESPACE = 'cloudbilling';
 export const PROVIDER_TYPE = 'cloudbilling';
 export const PROVIDER_ADDRESS = `${PROVIDER_HOST}/${PROVIDER_NAMESPACE}/${PROVIDER_TYPE}`;
+/** Files of dist/terraform-provider/ installed beside the launcher. */
+export const BUNDLE_FILES = ['provider.js', 'provider.bundle.js', 'provider.cache'];
 
 const USAGE = `usage: cloudbilling terraform-setup [--dir PLUGINS_DIR]
 
@@ -144,7 +146,16 @@ export function setup(options: SetupOptions = {}): number {
     '',
   ].join('\n');
   const existedBefore = fs.existsSync(path.join(target, 'provider.js'));
-  const copied = writeIfChanged(path.join(target, 'provider.js'), fs.readFileSync(bundle), 0o644);
+  // provider.js (loader) + provider.bundle.js + provider.cache (V8 code cache), see scripts/bundle.js.
+  let copied = false;
+  for (const name of BUNDLE_FILES) {
+    const from = path.join(path.dirname(bundle), name);
+    if (fs.existsSync(from)) copied = writeIfChanged(path.join(target, name), fs.readFileSync(from), 0o644) || copied;
+    else if (name !== 'provider.cache') {
+      process.stderr.write(`cloudbilling terraform-setup: ${from} is missing; run \`npm run build\` first\n`);
+      return 2;
+    }
+  }
   const wrote = writeIfChanged(path.join(target, launcherName), launcher, 0o755);
   print(
     copied || wrote

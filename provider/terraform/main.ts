@@ -1,6 +1,7 @@
 /**
- * Entry point of the Terraform provider bundle (dist/terraform-provider/provider.js),
- * started by Terraform through the `terraform-provider-cloudbilling_vX.Y.Z` launcher.
+ * Entry point of the Terraform provider bundle (dist/terraform-provider/provider.bundle.js,
+ * run by the `provider.js` loader with a V8 code cache; see scripts/bundle.js), started
+ * by Terraform through the `terraform-provider-cloudbilling_vX.Y.Z` launcher.
  * stdout carries only the handshake line; console output is redirected to stderr so a
  * stray `console.log` can never break the protocol.
  */
