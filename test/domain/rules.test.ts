@@ -947,6 +947,8 @@ describe('e-mail addresses', () => {
     ['UPPER@EXAMPLE.COM', true],
     ['x@a-b.example.org', true],
     ['user@xn--bcher-kva.example', true],
+    ['info@example.xn--p1ai', true], // punycode top-level domain (.рф)
+    ['a@example.xn--', false],
     [`${'l'.repeat(64)}@example.com`, true],
     [`${'l'.repeat(65)}@example.com`, false],
     [`a@${'d'.repeat(63)}.com`, true],
