@@ -6,9 +6,10 @@
  *
  * - ConfigureProvider builds the API client from `api_url`/`token`, falling back to
  *   `CLOUDBILLING_API_URL`/`CLOUDBILLING_TOKEN`. The token is never logged.
- * - `ctx.snapshot()` is fetched lazily once per process and cached; a successful apply
- *   invalidates it (the next plan in the same process, e.g. during `terraform apply`,
- *   must see what was just created).
+ * - `ctx.snapshot()` is fetched lazily once per process and cached (a failed fetch is
+ *   retried by the next call). It is not refetched after applies: the resources fold
+ *   their own writes into their view of it (resources/common.ts), so an apply of N
+ *   resources costs no N snapshot fetches.
  * - Exceptions never escape an RPC: they become error diagnostics (an `ApiError`'s rule
  *   code first in the summary).
  */
@@ -118,7 +119,7 @@ export class TerraformProvider {
     return this.#snapshot;
   }
 
-  /** Forget the cached snapshot (after a write). */
+  /** Forget the cached snapshot; the next `ctx.snapshot()` fetches again. Not called by the dispatch. */
   invalidateSnapshot(): void {
     this.#snapshot = undefined;
   }
@@ -348,8 +349,6 @@ export class TerraformProvider {
         private: req.planned_private,
         diagnostics: errorToDiagnostics(e, `${action} ${req.type_name}`),
       };
-    } finally {
-      this.invalidateSnapshot();
     }
     const diagnostics = toProtoDiagnostics(diags);
     if (state && containsUnknown(state)) {

@@ -141,7 +141,9 @@ export function providerSchemaResponse() {
 }
 
 export function serverCapabilities() {
-  return { plan_destroy: false, get_provider_schema_optional: true, move_resource_state: false };
+  // plan_destroy: resources report delete rules (MAIN_GROUP_UNDELETABLE, DELETE_*,
+  // deletion_protection) at plan time, so Terraform must call PlanResourceChange for destroys.
+  return { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: false };
 }
 
 // ---- `terraform providers schema -json` form ------------------------------------
