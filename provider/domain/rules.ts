@@ -160,7 +160,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (c.op !== 'updateGroup') return;
     const g = groups.get(c.id);
     if (!g || g.createdIndex !== undefined || deleted.has(c.id)) return;
-    const patch = definedOnly(c.group);
+    const patch = definedOnly(writable(c.group));
     // The main group keeps its name (MAIN_GROUP_IMMUTABLE_NAME is reported in pass 3): a
     // wanted rename must neither free the domain's name nor take another group's name.
     if (g.type === 'main') delete patch.name;
@@ -456,6 +456,16 @@ function refField(c: { billingGroupId?: string }): string {
 
 function withDefaultCurrency(details: GroupInput['details']): Group['details'] {
   return { ...(details ?? {}), currency: details?.currency ?? 'USD' };
+}
+
+/** Only the writable fields of a group: a patch from a plan file or program can carry
+ *  anything (`id`, `type`, `version`...), which must not overwrite the group's own. */
+function writable(g: Partial<GroupInput>): Partial<GroupInput> {
+  const out: Partial<GroupInput> = {};
+  for (const k of ['name', 'billingEmails', 'invoiceEmails', 'paymentMethod', 'details'] as const) {
+    if (g && Object.prototype.hasOwnProperty.call(g, k)) (out as Record<string, unknown>)[k] = g[k];
+  }
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

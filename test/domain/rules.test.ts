@@ -12,7 +12,7 @@ import {
   normalizeName,
   type EvaluateContext,
 } from '../../provider/domain/rules';
-import type { Change, Diagnostic, DomainState } from '../../provider/domain/types';
+import type { Change, Diagnostic, DomainState, GroupInput } from '../../provider/domain/types';
 import { CARD, codes, CTX, domain, frozen, groupInput, MAIN_ID, NEXT_MONTH, NOW } from './fixtures';
 
 /** Evaluate on a frozen copy (so mutation of the input throws) with the fixed clock. */
@@ -686,6 +686,15 @@ describe('whole change set semantics', () => {
       invoiceEmails: ['y@example.com'],
       updatedAt: NOW.toISOString(),
     });
+  });
+
+  test('an update changes only the writable fields, whatever else its object carries', () => {
+    const patch = { name: 'Team Bee', id: MAIN_ID, type: 'main', version: 99, projectCount: 7, createdBy: 'x' } as unknown as Partial<GroupInput>;
+    const r = run(S, [{ op: 'updateGroup', id: B, group: patch }]);
+    expect(r.errors).toEqual([]);
+    const after = r.next.groups.find((g) => g.name === 'Team Bee')!;
+    expect(after).toMatchObject({ id: B, type: 'sub', version: 2, projectCount: 0, createdBy: 'u-admin' });
+    expect(r.next.groups.filter((g) => g.type === 'main')).toHaveLength(1);
   });
 
   test('FORBIDDEN for a non-admin actor: every change, nothing else', () => {
