@@ -30,6 +30,10 @@ function where(f: Finding): string {
   return f.path && f.path.length > 0 ? ` (${f.path.join('.')})` : '';
 }
 
+function relatedText(f: Finding): string {
+  return f.related && f.related.length > 0 ? ` (also: ${f.related.join(', ')})` : '';
+}
+
 export function renderMarkdown(r: ReviewReport): string {
   const icon = r.errors.length > 0 ? '❌' : r.warnings.length > 0 ? '⚠️' : '✅';
   const out: string[] = [REVIEW_MARKER, '### cloudbilling review', '', `${icon} **${verdict(r)}** — ${md(countsLine(r))}${r.strict ? ' · strict: warnings count as errors' : ''}`];
@@ -38,7 +42,8 @@ export function renderMarkdown(r: ReviewReport): string {
     const { shown, hidden } = capped(r.errors, 100);
     out.push('', '#### Errors', '');
     for (const f of shown) {
-      out.push(`- ${code(f.label)}${md(where(f))} — **${f.code}**${f.strict ? ' (warning, strict)' : ''}: ${md(f.summary)}  `, `  Fix: ${md(f.detail)}`);
+      const also = f.related && f.related.length > 0 ? ` (also ${f.related.map(code).join(', ')})` : '';
+      out.push(`- ${code(f.label)}${md(where(f))}${also} — **${f.code}**${f.strict ? ' (warning, strict)' : ''}: ${md(f.summary)}  `, `  Fix: ${md(f.detail)}`);
     }
     if (hidden) out.push(`- … and ${hidden} more errors (see \`--format json\`)`);
   }
@@ -99,7 +104,7 @@ export function renderText(r: ReviewReport, color = false): string {
   out.push(`cloudbilling review: ${head}`, c.dim(countsLine(r)));
   const finding = (f: Finding) => {
     const tag = f.severity === 'error' ? c.red(c.bold('error  ')) : c.yellow(c.bold('warning'));
-    out.push('', `${tag} ${c.bold(f.code)}${f.strict ? ' (strict)' : ''}  ${f.label}${where(f)}`, `  ${f.summary}.`, `  ${c.dim(f.detail)}`);
+    out.push('', `${tag} ${c.bold(f.code)}${f.strict ? ' (strict)' : ''}  ${f.label}${where(f)}${relatedText(f)}`, `  ${f.summary}.`, `  ${c.dim(f.detail)}`);
   };
   r.errors.forEach(finding);
   if (r.removals.length > 0) {

@@ -23,6 +23,8 @@ export interface Finding {
   path?: (string | number)[];
   /** Reported as a warning by the rules, raised to an error by `--strict`. */
   strict?: boolean;
+  /** Other resources involved (e.g. the other link of a PROJECT_MULTI_LINK). */
+  related?: string[];
 }
 
 export interface Removal {
@@ -94,6 +96,14 @@ export function review(plan: ParsedPlan, state: DomainState, opts: ReviewOptions
       action: r?.action ?? 'update',
     };
     if (d.path && d.path.length > 0) f.path = d.path;
+    if (d.code === 'PROJECT_MULTI_LINK' && d.index !== undefined) {
+      const c = changes[d.index] as { projectId?: string };
+      const others = changes
+        .map((x, i) => ({ x: x as { op: string; projectId?: string }, i }))
+        .filter(({ x, i }) => i !== d.index && (x.op === 'link' || x.op === 'unlink') && x.projectId === c.projectId)
+        .map(({ i }) => origins[i].label);
+      if (others.length > 0) f.related = [...new Set(others)];
+    }
     return f;
   };
   const errors = [...result.errors, ...extra].map(toFinding);
