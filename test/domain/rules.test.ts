@@ -674,6 +674,17 @@ describe('whole change set semantics', () => {
     });
   });
 
+  test('a grant and a revoke of one membership apply in list order (replace = revoke, grant)', () => {
+    const member = (changes: Change[]) => run(S, changes).next.permissions.some((p) => p.userId === 'u1' && p.billingGroupId === A);
+    expect(member([{ op: 'revoke', userId: 'u1', billingGroupId: A }, { op: 'grant', userId: 'u1', billingGroupId: A }])).toBe(true);
+    expect(member([{ op: 'grant', userId: 'u1', billingGroupId: A }, { op: 'revoke', userId: 'u1', billingGroupId: A }])).toBe(false);
+  });
+
+  test('a grant that already exists keeps its createdAt', () => {
+    const r = run(S, [{ op: 'grant', userId: 'u1', billingGroupId: A }]);
+    expect(r.next.permissions).toEqual(S.permissions);
+  });
+
   test('STALE_VERSION compares with the live version, not with other updates in the set', () => {
     const r = run(S, [
       { op: 'updateGroup', id: B, group: { billingEmails: ['x@example.com'] }, expectedVersion: 1 },
