@@ -160,7 +160,7 @@ export function planProblems(definition: ResourceDefinition, config: Values | nu
     const c = config[name] ?? null;
     const p = planned[name] ?? null;
     if (!schemaComputed && !valuesEqual(c, p) && !(isUnknown(c) && isUnknown(p))) {
-      problems.push(`${name}: planned ${JSON.stringify(String(p))} but configured ${JSON.stringify(String(c))}`);
+      problems.push(`${name}: planned ${describe(p)} but configured ${describe(c)}`);
     }
     if (schemaComputed && c !== null && !isUnknown(c) && attr.type.kind !== 'object' && !valuesEqual(c, p)) {
       problems.push(`${name}: configured value must be planned as is`);
@@ -182,6 +182,10 @@ export function applyProblems(definition: ResourceDefinition, planned: Values, s
     else if (!containsUnknownValue(p) && !valuesEqual(p, s)) bad.push(name);
   }
   return bad;
+}
+
+function describe(v: unknown): string {
+  return isUnknown(v) ? '(unknown)' : JSON.stringify(v, (_k, x) => (isUnknown(x) ? '(unknown)' : x));
 }
 
 function containsUnknownValue(v: unknown): boolean {
