@@ -55,7 +55,12 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   const app = fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Router-level failures (malformed percent-encoding in the URL) get the API's error shape too.
+    frameworkErrors: (error, _req, reply) => {
+      const e = toApiError(error);
+      (reply as FastifyReply).code(e.status).type('application/json; charset=utf-8').send(e.toBody());
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
 

@@ -197,3 +197,7 @@ test('rate limit: 429 with Retry-After once the burst is spent', async () => {
     await limited.close();
   }
 });
+
+test('a malformed percent-encoding in the URL is 400 in the error shape', async () => {
+  expectError(await f.admin.get('/v1/billing-groups/%E0%A4%A'), 400, 'BAD_REQUEST');
+});
