@@ -26,6 +26,8 @@
  *    the same reference are caught as PROJECT_MULTI_LINK.
  * Resources with `count` use each instance (a known count) or are checked alone (an
  * unknown count, `for_each`): their instances are unknown to the whole-stack rules.
+ * Resources of different provider configurations (aliases) may manage different domains,
+ * so each configuration's resources are checked on their own.
  */
 import { Annotations, Aspects, DefaultTokenResolver, StringConcat, TerraformResource, TerraformStack, Token, Tokenization } from 'cdktf';
 import type { IAspect } from 'cdktf';
@@ -93,7 +95,12 @@ interface Entry {
   values: Record<string, unknown>;
   /** Known instance count (1 without `count`); null = unknown (token count or `for_each`). */
   instances: number | null;
+  /** The provider configuration it uses (`cloudbilling` or `cloudbilling.<alias>`): one domain each. */
+  provider: string;
 }
+
+/** Resources without `provider` use the default (unaliased) provider configuration. */
+const DEFAULT_PROVIDER = 'cloudbilling';
 
 /** Placeholder ids of the synthetic domain; never shown to users. */
 const MAIN_ID = 'synth:main';
@@ -153,7 +160,8 @@ function collect(stack: TerraformStack): Entry[] {
       const count = known(values.count);
       instances = typeof count === 'number' ? count : null;
     }
-    entries.push({ construct: node, kind: kindOf(type), values, instances });
+    const provider = typeof values.provider === 'string' && !Token.isUnresolved(values.provider) ? values.provider : DEFAULT_PROVIDER;
+    entries.push({ construct: node, kind: kindOf(type), values, instances, provider });
   }
   return entries;
 }
@@ -176,14 +184,14 @@ function build(stack: TerraformStack, entries: Entry[], all: Entry[]): Built {
   const byUniqueId = new Map(all.map((e) => [e.construct.friendlyUniqueId, e]));
 
   /** The group a `billingGroupId` value points at, as a GroupRef the engine understands. */
-  const groupRef = (value: unknown): { billingGroupId?: string; billingGroupName?: string } => {
+  const groupRef = (value: unknown, from: Entry): { billingGroupId?: string; billingGroupName?: string } => {
     if (value === undefined || value === null) return {};
     if (!Token.isUnresolved(value)) return {}; // a literal id of an existing group: unknown to synth
     const expr = expressionOf(stack, value);
     const m = typeof expr === 'string' ? /^\$\{(cloudbilling_billing_group|cloudbilling_main_billing_group)\.([^.}]+)\.id\}$/.exec(expr) : null;
     if (!m) return {};
     const target = byUniqueId.get(m[2]!);
-    if (!target) return {};
+    if (!target || target.provider !== from.provider) return {}; // another domain's group: unknown here
     if (target.kind === 'mainBillingGroup') return { billingGroupId: MAIN_ID };
     if (target.instances !== 1) return {};
     const name = knownString(target.values.name);
@@ -229,13 +237,13 @@ function build(stack: TerraformStack, entries: Entry[], all: Entry[]): Built {
           const projectId = idOf(v.projectId, entry);
           if (projectId === undefined) continue; // unknown project: nothing to compare
           const allowTransfer = known(v.allowTransfer);
-          change = { op: 'link', projectId, ...groupRef(v.billingGroupId), allowTransfer: allowTransfer === true };
+          change = { op: 'link', projectId, ...groupRef(v.billingGroupId, entry), allowTransfer: allowTransfer === true };
           break;
         }
         case 'groupPermission': {
           const userId = idOf(v.userId, entry);
           if (userId === undefined) continue;
-          change = { op: 'grant', userId, ...groupRef(v.billingGroupId) };
+          change = { op: 'grant', userId, ...groupRef(v.billingGroupId, entry) };
           break;
         }
       }
@@ -318,9 +326,13 @@ function label(o: { entry: Entry; instance?: number }): string {
 export function checkBillingStack(stack: TerraformStack, options: BillingRulesOptions = {}): StackCheckResult {
   const limit = options.subGroupLimit ?? DEFAULT_SUB_GROUP_LIMIT;
   const all = collect(stack);
-  const together = all.filter((e) => e.instances !== null);
-  const alone = all.filter((e) => e.instances === null);
-  const results = [run(stack, together, all, limit), ...alone.map((e) => run(stack, [e], all, limit))];
+  const results: StackCheckResult[] = [];
+  // Each provider configuration (alias) may point at another domain: check each on its own.
+  for (const provider of [...new Set(all.map((e) => e.provider))]) {
+    const mine = all.filter((e) => e.provider === provider);
+    results.push(run(stack, mine.filter((e) => e.instances !== null), all, limit));
+    for (const e of mine.filter((x) => x.instances === null)) results.push(run(stack, [e], all, limit));
+  }
   return {
     errors: results.flatMap((r) => r.errors),
     warnings: results.flatMap((r) => r.warnings),
@@ -331,11 +343,15 @@ export function checkBillingStack(stack: TerraformStack, options: BillingRulesOp
  * The change list (SPEC §3) the stack stands for, as the rules engine sees it at synth:
  * unknown values are `undefined`, group references to the stack's own groups are
  * `billingGroupName` (sub group with a known name) or the synthetic main group id
- * `synth:main`. Resources of unknown multiplicity are left out. For tools and tests.
+ * `synth:main`. Only the resources of one provider configuration (`cloudbilling`, or
+ * `cloudbilling.<alias>`); those of unknown multiplicity are left out. For tools and tests.
  */
-export function billingChanges(stack: TerraformStack): { changes: Change[]; sources: { constructPath: string; instance?: number }[] } {
+export function billingChanges(
+  stack: TerraformStack,
+  provider: string = DEFAULT_PROVIDER,
+): { changes: Change[]; sources: { constructPath: string; instance?: number }[] } {
   const all = collect(stack);
-  const { changes, origin } = build(stack, all.filter((e) => e.instances !== null), all);
+  const { changes, origin } = build(stack, all.filter((e) => e.instances !== null && e.provider === provider), all);
   return {
     changes,
     sources: origin.map((o) => (o.instance === undefined ? { constructPath: o.entry.construct.node.path } : { constructPath: o.entry.construct.node.path, instance: o.instance })),

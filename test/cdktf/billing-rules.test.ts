@@ -308,3 +308,27 @@ describe('app.synth()', () => {
     expect(synthError(app)).toContain('[checked/b] NAME_INVALID');
   });
 });
+
+describe('provider configurations', () => {
+  it('check the resources of each provider alias (possibly another domain) on their own', () => {
+    const { stack } = newStack();
+    const other = new CloudbillingProvider(stack, 'other-domain', { alias: 'other', apiUrl: 'http://127.0.0.1:2' });
+    const here = group(stack, 'here', 'Team');
+    const there = group(stack, 'there', 'team', { provider: other });
+    new ProjectLink(stack, 'link-here', { projectId: 'prj_1', billingGroupId: here.id });
+    new ProjectLink(stack, 'link-there', { projectId: 'prj_1', billingGroupId: there.id, provider: other });
+    expect(checkBillingStack(stack).errors).toEqual([]);
+    // A reference to another configuration's group is unknown, not resolved.
+    new ProjectLink(stack, 'cross', { projectId: 'prj_2', billingGroupId: there.id });
+    expect(billingChanges(stack).changes.filter((c) => c.op === 'link')).toEqual([
+      { op: 'link', projectId: 'prj_1', billingGroupName: 'Team', allowTransfer: false },
+      { op: 'link', projectId: 'prj_2', allowTransfer: false },
+    ]);
+    expect(billingChanges(stack, 'cloudbilling.other').changes.filter((c) => c.op === 'link')).toEqual([
+      { op: 'link', projectId: 'prj_1', billingGroupName: 'team', allowTransfer: false },
+    ]);
+    // Within one configuration the rules still apply.
+    group(stack, 'there-again', 'TEAM', { provider: other });
+    expect(codes(checkBillingStack(stack).errors)).toEqual(['billing/there-again NAME_TAKEN']);
+  });
+});
