@@ -153,7 +153,8 @@ export function buildExportModel(snapshot: Snapshot): ExportModel {
 // ---- Terraform HCL ------------------------------------------------------------------
 
 function hclString(s: string): string {
-  return JSON.stringify(s).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // `${` and `%{` start template sequences in HCL strings; `$${` and `%%{` are literal.
+  return JSON.stringify(s).replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 function hcl(v: Val, objects: Map<string, ExportObject>, indent: string): string {
