@@ -18,6 +18,7 @@ import type { Diagnostic, GroupInput } from '../../domain/types';
 import { UNKNOWN, type ResourceHandler, type TfValue, type Values } from '../framework';
 import { basePlan, changedAttributes, isDestroy } from '../planning';
 import {
+  configDefaults,
   definedOnly,
   detailsValue,
   enumDiagnostics,
@@ -79,7 +80,7 @@ export const billingGroupResource: ResourceHandler = {
       return { planned: null, diagnostics };
     }
 
-    const planned = basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!;
+    const planned = configDefaults(definition, req.config, basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!);
     if (req.prior === null) {
       const group = groupFields(planned, API_FIELDS) as GroupInput;
       const diagnostics = ruleDiagnostics(await mainPaymentPlanned(ctx, state), { op: 'createGroup', group }, definition);

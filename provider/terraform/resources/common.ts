@@ -178,6 +178,20 @@ export function paymentMethodValue(pm: PaymentMethod | null | undefined): Values
   return pm ? { type: pm.type, reference: pm.reference } : null;
 }
 
+// ---- planning -----------------------------------------------------------------------
+
+/**
+ * An `optional` attribute with a default (`deletion_protection`, `allow_transfer`) is
+ * optional + computed in the schema, so Terraform proposes the *prior* value when the
+ * config leaves it out; removing it from the config must plan the default again.
+ */
+export function configDefaults(definition: ResourceDefinition, config: Values | null, planned: Values): Values {
+  for (const [name, attr] of Object.entries(definition.attributes)) {
+    if (attr.presence === 'optional' && attr.default !== undefined && config && (config[name] ?? null) === null) planned[name] = attr.default;
+  }
+  return planned;
+}
+
 // ---- rules ---------------------------------------------------------------------------
 
 /** Rules that depend on other resources of the same plan: warnings at plan time; the API decides at apply. */

@@ -216,7 +216,8 @@ describe('with a paying main group', () => {
 
     // Only the setting changes: no API write.
     const ctx = processContext(server);
-    const off = await apply(bg, ctx, g, { ...cfg, deletionProtection: false });
+    // Left out of the config: back to the default (Terraform proposes the prior value).
+    const off = await apply(bg, ctx, g, { ...cfg, deletionProtection: null });
     expect(off).toEqual({ ...g, deletionProtection: false });
     expect(ctx.calls).toEqual(['GET /v1/snapshot']);
 
