@@ -6,8 +6,11 @@
  * with the rules engine against the live snapshot: two links for one project
  * (`PROJECT_MULTI_LINK`), more sub groups than allowed counting declared and live ones
  * (`SUB_GROUP_LIMIT`), two new groups with one name (`NAME_TAKEN`), and every other rule
- * the declarations can tell. On an error nothing of the domain is registered, so nothing
- * is created; each violation is logged on the component with its code.
+ * the declarations can tell. Each violation is logged on the component with its code,
+ * and every resource of the failing batch is registered with a `__blocked` input that
+ * its provider's `check` turns into failures (its own violations, or the batch's): so
+ * the preview fails on every one of them and nothing of the domain is created.
+ * (Rejecting the registrations instead would surface as a flood of unhandled rejections.)
  *
  * Declarations made in the same tick form a batch (a program declares its resources
  * synchronously); a later batch (e.g. declared inside an `apply`) is evaluated with all
@@ -46,12 +49,13 @@ interface Declaration {
   args: Record<string, unknown>;
   resource?: pulumi.CustomResource;
   reported: boolean;
+  /** Check-failure reasons when the whole-program check failed. */
+  blocked?: string[];
 }
 
 interface Batch {
   promise: Promise<void>;
   resolve(): void;
-  reject(e: Error): void;
 }
 
 export class BillingDomain extends pulumi.ComponentResource {
@@ -85,19 +89,19 @@ export class BillingDomain extends pulumi.ComponentResource {
     this.#decls.push(decl);
     if (!this.#batch) {
       let resolve!: () => void;
-      let reject!: (e: Error) => void;
-      const promise = new Promise<void>((res, rej) => {
+      const promise = new Promise<void>((res) => {
         resolve = res;
-        reject = rej;
       });
-      // Resources that wait on a failed check fail with a short error; the details are logged once.
-      promise.catch(() => undefined);
-      const batch: Batch = { promise, resolve, reject };
+      const batch: Batch = { promise, resolve };
       this.#batch = batch;
-      setImmediate(() => {
-        this.#batch = undefined;
-        this.#runs.push(this.#check(batch));
-      });
+      this.#runs.push(
+        new Promise<void>((done) =>
+          setImmediate(() => {
+            this.#batch = undefined;
+            void this.#check(batch).finally(done);
+          }),
+        ),
+      );
     }
     const gate = this.#batch.promise;
     return {
@@ -105,6 +109,8 @@ export class BillingDomain extends pulumi.ComponentResource {
       registered: (resource: pulumi.CustomResource) => {
         decl.resource = resource;
       },
+      /** After the gate: the reasons this resource must fail its check, if any. */
+      blocked: (): string[] | undefined => decl.blocked,
       /** A sub group waits for the main group's update (its payment method allows creating it). */
       dependsOn: (): pulumi.Resource[] => {
         if (kind !== 'billingGroup') return [];
@@ -115,24 +121,28 @@ export class BillingDomain extends pulumi.ComponentResource {
   }
 
   async #check(batch: Batch): Promise<void> {
+    const fresh = this.#decls.filter((d) => !d.reported);
     try {
-      const fresh = this.#decls.filter((d) => !d.reported);
       const { errors, warnings } = await this.#evaluate();
       for (const d of fresh) d.reported = true;
       const mine = (x: DomainDiagnostic) => fresh.some((d) => d.name === x.resource && d.kind === x.kind);
       const newErrors = errors.filter(mine);
       this.#verdict.errors.push(...newErrors);
       this.#verdict.warnings.push(...warnings.filter(mine));
-      if (newErrors.length === 0) {
-        batch.resolve();
-        return;
+      if (newErrors.length > 0) {
+        const line = (e: DomainDiagnostic) => `${e.code}: ${e.kind} "${e.resource}": ${reasonOf(e).slice(e.code.length + 2)}`;
+        for (const e of newErrors) void pulumi.log.error(line(e), this);
+        for (const d of fresh) {
+          const own = newErrors.filter((e) => e.resource === d.name && e.kind === d.kind);
+          d.blocked = (own.length > 0 ? own : newErrors).map(own.length > 0 ? reasonOf : line);
+        }
       }
-      for (const e of newErrors) void pulumi.log.error(`${e.kind} "${e.resource}": ${reasonOf(e)}`, this);
-      batch.reject(new Error(`BillingDomain "${this.#name()}" blocked this resource: the program breaks ${newErrors.length} billing rule(s) (${[...new Set(newErrors.map((e) => e.code))].join(', ')}); see the errors above.`));
     } catch (e) {
+      for (const d of fresh) d.reported = true;
       const err = e instanceof Error ? e : new Error(String(e));
-      void pulumi.log.error(`BillingDomain "${this.#name()}": the whole-program check failed: ${err.message}`, this);
-      batch.reject(err);
+      void pulumi.log.error(`BillingDomain "${this.#name()}": the whole-program check could not run: ${err.message}`, this);
+    } finally {
+      batch.resolve();
     }
   }
 

@@ -535,7 +535,12 @@ export const engine = {
 
   async check(kind: ResourceKind, olds: Props, news: Props): Promise<dyn.CheckResult> {
     const ops = OPS[kind];
-    const inputs = withDefaults(kind, news);
+    const { __blocked: blocked, ...rest } = news;
+    const inputs = withDefaults(kind, rest);
+    if (Array.isArray(blocked) && blocked.length > 0) {
+      // Set by BillingDomain: the whole program breaks a rule (billing-domain.ts).
+      return { inputs, failures: blocked.map((reason: string) => ({ property: '', reason: String(reason) })) };
+    }
     const failures: dyn.CheckFailure[] = [];
     const enumErrors = checkEnums(kind, news);
     for (const d of enumErrors) failures.push({ property: propertyOf(d, ''), reason: reasonOf(d) });

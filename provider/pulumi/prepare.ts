@@ -54,6 +54,7 @@ export function prepareResource(kind: ResourceKind, name: string, args: object, 
   const decl = domain.declare(kind, name, args);
   const gated: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) gated[k] = decl.gate.then(() => v);
+  gated.__blocked = decl.gate.then(() => decl.blocked());
   props = gated;
   const own = opts.dependsOn;
   outOpts.dependsOn = decl.gate.then(async () => {

@@ -8,7 +8,7 @@ import { BillingClient } from '../../provider/client';
 import { engine, providers, type ResourceKind } from '../../provider/pulumi';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-export const CARD = { type: 'card', reference: 'tok_visa_4242' };
+export const CARD = { type: 'card' as const, reference: 'tok_visa_4242' };
 
 export interface World {
   server: TestServer;

@@ -1,0 +1,200 @@
+/**
+ * Program wiring under `pulumi.runtime.setMocks` (mocks replace the providers, so this
+ * checks wiring only; the providers are tested directly elsewhere) and the whole-program
+ * rules of `BillingDomain` against the real server's live snapshot.
+ *
+ * A closure-serialization failure under mocks shows only as an unhandled rejection, so
+ * every test here collects unhandled rejections and fails on any it did not expect.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { BillingClient } from '../../provider/client';
+import { BillingDomain, BillingGroup, GroupPermission, MainBillingGroup, ProjectLink, providers } from '../../provider/pulumi';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const TOKEN = 'cbtok-program-test-9a7c1e';
+const CARD = { type: 'card' as const, reference: 'tok_visa_4242' };
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+let server: TestServer;
+let admin: BillingClient;
+let registered: Registered[];
+let rejections: unknown[];
+const onRejection = (e: unknown) => rejections.push(e);
+
+beforeAll(async () => {
+  server = await startTestServer({ adminToken: TOKEN });
+  admin = new BillingClient({ apiUrl: server.url, token: TOKEN });
+  process.on('unhandledRejection', onRejection);
+});
+afterAll(async () => {
+  process.off('unhandledRejection', onRejection);
+  await server.close();
+});
+
+async function useMocks(preview: boolean, config: Record<string, string>) {
+  registered = [];
+  rejections = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs } };
+      },
+      call: (args) => args.inputs,
+    },
+    'cloudbilling-example',
+    'dev',
+    preview,
+  );
+  pulumi.runtime.setAllConfig(
+    { 'cloudbilling:apiUrl': server.url, 'cloudbilling:token': TOKEN, ...config },
+    ['cloudbilling:token'],
+  );
+}
+
+const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+const settle = () => new Promise((r) => setTimeout(r, 200));
+const ours = () => registered.filter((r) => r.type.startsWith('pulumi-nodejs:dynamic/cloudbilling:'));
+
+test('the example program: wiring, secrets, serialized providers, no violations', async () => {
+  const web = await admin.createProject({ name: 'web' });
+  const api = await admin.createProject({ name: 'api' });
+  const viewer = await admin.createUser({ email: 'viewer@example.com', name: 'Viewer' });
+  await useMocks(false, {
+    'cloudbilling-example:webProjectId': web.id,
+    'cloudbilling-example:apiProjectId': api.id,
+    'cloudbilling-example:financeViewerId': viewer.id,
+  });
+
+  const program = require('../../examples/pulumi/index');
+  expect(await valueOf(program.engineeringId)).toBe('engineering-id');
+  expect(await valueOf(program.marketingId)).toBe('marketing-id');
+  await settle();
+
+  const byName = Object.fromEntries(ours().map((r) => [r.name, r]));
+  expect(Object.keys(byName).sort()).toEqual(['api', 'engineering', 'finance-viewer', 'main', 'marketing', 'web']);
+  expect(byName.engineering.type).toBe('pulumi-nodejs:dynamic/cloudbilling:BillingGroup');
+  expect(byName.main.type).toBe('pulumi-nodejs:dynamic/cloudbilling:MainBillingGroup');
+  expect(byName.web.type).toBe('pulumi-nodejs:dynamic/cloudbilling:ProjectLink');
+  expect(byName['finance-viewer'].type).toBe('pulumi-nodejs:dynamic/cloudbilling:GroupPermission');
+  expect(byName.web.inputs).toMatchObject({ projectId: web.id, billingGroupId: 'engineering-id' });
+  expect(byName.api.inputs).toMatchObject({ projectId: api.id, billingGroupId: 'marketing-id' });
+  expect(byName['finance-viewer'].inputs).toMatchObject({ billingGroupId: 'engineering-id', userId: viewer.id });
+  expect(byName.engineering.inputs).toMatchObject({ name: 'Engineering', deletionProtection: true, details: { currency: 'EUR' } });
+  // Every resource carries its serialized provider, without the token.
+  for (const r of ours()) {
+    expect(typeof r.inputs.__provider).toBe('string');
+    expect(r.inputs.__provider).toContain("require('cloudbilling/pulumi')");
+    expect(r.inputs.__provider).not.toContain(TOKEN);
+  }
+  // The whole-program check ran against the live domain and found nothing to block.
+  for (const r of ours()) expect(r.inputs.__blocked).toBeUndefined();
+  expect(rejections).toEqual([]);
+});
+
+test('resource secrets: payment method and token are secret inputs and outputs', async () => {
+  await useMocks(false, {});
+  const g = new BillingGroup('secretive', {
+    name: 'Secretive',
+    billingEmails: ['a@example.com'],
+    invoiceEmails: ['b@example.com'],
+    paymentMethod: CARD,
+    token: TOKEN,
+  });
+  const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+  expect(await isSecret(g.paymentMethod)).toBe(true);
+  expect(await isSecret(g.name)).toBe(false);
+  await settle();
+  expect(ours().map((r) => r.name)).toEqual(['secretive']);
+  expect(rejections).toEqual([]);
+});
+
+describe('BillingDomain: whole-program rules at preview, before anything is registered', () => {
+  test('PROJECT_MULTI_LINK, NAME_TAKEN among new groups and SUB_GROUP_LIMIT (declared + live)', async () => {
+    await admin.updateGroup((await admin.getDomain()).mainGroupId, { paymentMethod: CARD });
+    const live = (await admin.listGroups()).filter((g) => g.type === 'sub').length;
+    const { subGroupLimit } = await admin.getDomain();
+    for (let i = live; i < subGroupLimit - 2; i++) {
+      await admin.createGroup({ name: `Live ${i}`, billingEmails: ['f@example.com'], invoiceEmails: ['t@example.com'], paymentMethod: CARD });
+    }
+    const p = await admin.createProject({ name: 'shared' });
+    await useMocks(true, {});
+
+    const domain = new BillingDomain('billing');
+    const mk = (id: string, name: string) =>
+      new BillingGroup(id, { name, billingEmails: ['a@example.com'], invoiceEmails: ['b@example.com'], paymentMethod: CARD }, { parent: domain });
+    const ops = mk('ops', 'Ops');
+    mk('ops-again', '  ops ');
+    mk('research', 'Research');
+    new ProjectLink('first', { projectId: p.id, billingGroupId: ops.id }, { parent: domain });
+    new ProjectLink('second', { projectId: p.id, billingGroupId: ops.id }, { parent: domain });
+
+    const verdict = await domain.verdict();
+    const got = verdict.errors.map((e) => `${e.code} ${e.kind} ${e.resource}`);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        'NAME_TAKEN billingGroup ops-again',
+        'SUB_GROUP_LIMIT billingGroup research',
+        'PROJECT_MULTI_LINK projectLink second',
+      ]),
+    );
+    expect(verdict.errors.every((e) => e.detail.length > 0)).toBe(true);
+    await settle();
+    // Every resource of the program is held back: its check fails, so the preview fails
+    // on each of them and nothing is created. Driven through the real providers' check:
+    const regs = ours();
+    expect(regs.map((r) => r.name).sort()).toEqual(['first', 'ops', 'ops-again', 'research', 'second']);
+    const kindOf: Record<string, 'billingGroup' | 'projectLink'> = { BillingGroup: 'billingGroup', ProjectLink: 'projectLink' };
+    const failures: Record<string, string[]> = {};
+    for (const r of regs) {
+      const kind = kindOf[r.type.split(':').pop()!];
+      const c = await providers[kind].check!({}, r.inputs);
+      failures[r.name] = (c.failures ?? []).map((f) => f.reason.split(':')[0]);
+    }
+    expect(failures['ops-again']).toEqual(['NAME_TAKEN']);
+    expect(failures.research).toEqual(['SUB_GROUP_LIMIT']);
+    expect(failures.second).toEqual(['PROJECT_MULTI_LINK']);
+    expect(failures.ops).toEqual(expect.arrayContaining(['NAME_TAKEN', 'SUB_GROUP_LIMIT', 'PROJECT_MULTI_LINK']));
+    expect(failures.first).toEqual(expect.arrayContaining(['PROJECT_MULTI_LINK']));
+    expect(rejections).toEqual([]);
+  });
+
+  test('a reference to a declared group maps by identity (unknown id at preview); a sub group waits for the main group', async () => {
+    const p = await admin.createProject({ name: 'clean' });
+    await useMocks(true, {});
+    const domain = new BillingDomain('clean');
+    const main = new MainBillingGroup('main', { billingEmails: ['a@example.com'], invoiceEmails: ['b@example.com'], paymentMethod: CARD }, { parent: domain });
+    const g = new BillingGroup('one', { name: 'Only one', billingEmails: ['a@example.com'], invoiceEmails: ['b@example.com'] }, { parent: domain });
+    new ProjectLink('link', { projectId: p.id, billingGroupId: g.id }, { parent: domain });
+    new GroupPermission('perm', { billingGroupId: main.id, userId: 'usr_missing' }, { parent: domain });
+    const verdict = await domain.verdict();
+    expect(verdict.errors.map((e) => `${e.code} ${e.resource}`)).toEqual(['USER_NOT_FOUND perm']);
+    expect(verdict.warnings.map((e) => e.code)).toEqual(expect.arrayContaining(['NO_PAYMENT_METHOD', 'LINK_EFFECTIVE_NEXT_MONTH']));
+    await settle();
+    const regs = Object.fromEntries(ours().map((r) => [r.name, r]));
+    expect(regs.perm.inputs.__blocked).toEqual([expect.stringMatching(/^USER_NOT_FOUND: /)]);
+    expect(regs.one.inputs.__blocked[0]).toMatch(/^USER_NOT_FOUND: groupPermission "perm": /);
+    // The sub group was ordered after the main group (its payment method comes first).
+    expect(registered.findIndex((r) => r.name === 'main')).toBeLessThan(registered.findIndex((r) => r.name === 'one'));
+    expect(rejections).toEqual([]);
+  });
+
+  test('no errors: every declared resource is registered', async () => {
+    const p = await admin.createProject({ name: 'fine' });
+    await useMocks(true, {});
+    const domain = new BillingDomain('fine');
+    const g = new BillingGroup('g', { name: 'Fine group', billingEmails: ['a@example.com'], invoiceEmails: ['b@example.com'], paymentMethod: CARD }, { parent: domain });
+    new ProjectLink('l', { projectId: p.id, billingGroupId: g.id }, { parent: domain });
+    const verdict = await domain.verdict();
+    expect(verdict.errors).toEqual([]);
+    await settle();
+    expect(ours().map((r) => r.name).sort()).toEqual(['g', 'l']);
+    expect(ours().every((r) => r.inputs.__blocked === undefined)).toBe(true);
+    expect(rejections).toEqual([]);
+  });
+});
