@@ -38,7 +38,9 @@ export function parseJson(text: string, what: string): unknown {
         /* report the original error */
       }
     }
-    throw new InputError(`${what} is not JSON (${(e as Error).message.replace(/ in JSON at.*$/, '').slice(0, 60)})`);
+    // Never quote the input (it may hold secrets): say where, not what.
+    const pos = /position (\d+)/.exec((e as Error).message);
+    throw new InputError(`${what} is not JSON${pos ? ` (syntax error at character ${pos[1]})` : ''}`);
   }
 }
 

@@ -101,10 +101,13 @@ interface RcInfo {
  */
 function resolveRefs(refs: string[], from: RcInfo, all: RcInfo[]): string[] {
   const out = new Set<string>();
+  // `x.teams["a"].id` also lists the bare `x.teams`: the keyed form decides.
+  const keyed = new Set(refs.map((r) => REF_RE.exec(r)).filter((m) => m && m[3] !== undefined).map((m) => `${m![1]}.${m![2]}`));
   for (const ref of refs) {
     const m = REF_RE.exec(ref);
     if (!m) continue;
     const [, type, name, key] = m;
+    if (key === undefined && keyed.has(`${type}.${name}`)) continue;
     const candidates = all.filter((r) => r.type === type && r.name === name && r.module === from.module);
     if (candidates.length === 0) continue;
     if (key !== undefined) {
