@@ -12,7 +12,9 @@
  * runs, loaded from its module directly because the package entry point needs cdktf-cli's
  * jsii-pacmak and network (see NOTES-iac-hosts.md).
  *
- * Two deterministic edits after the generator, nothing else:
+ * The schema's keys are sorted first, as terraform prints them, so that bindings generated
+ * from `terraform providers schema -json` of the built provider are the same files
+ * (test/cdktf/real-schema.test.ts). Two deterministic edits after the generator, nothing else:
  *  1. a header naming this script, and `flat.ts`, which re-exports every module's classes
  *     under their own names (the generator's index.ts exports namespaces);
  *  2. `override` inserted where our tsconfig's `noImplicitOverride` requires it (found by
@@ -67,7 +69,7 @@ async function generateBindings(schemaJson, outDir) {
 
   const raw = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudbilling-cdktf-gen-'));
   try {
-    const generator = new TerraformProviderGenerator(new CodeMaker(), schemaJson);
+    const generator = new TerraformProviderGenerator(new CodeMaker(), sortKeys(schemaJson));
     const typescript = LANGUAGES[0];
     if (typescript !== 'typescript') throw new Error(`@cdktf/commons LANGUAGES[0] is ${typescript}, expected typescript`);
     generator.generate(new ConstructsMakerProviderTarget(new TerraformProviderConstraint(PROVIDER_CONSTRAINT), typescript));
@@ -149,6 +151,19 @@ function addOverrides(sources, outDir) {
     }
     sources.set(rel, text);
   }
+}
+
+/**
+ * Object keys sorted, as `terraform providers schema -json` prints them (Go sorts map keys).
+ * The generator emits classes and attributes in key order, so the bindings are the same
+ * whether the schema comes from the schema function or from terraform itself.
+ */
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+  }
+  return value;
 }
 
 function enclosingMember(ts, file, pos) {

@@ -9,29 +9,17 @@ import * as cdktf from 'cdktf';
 
 export interface BillingGroupConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Group name, unique in the domain (trimmed, case-insensitive), 1-64 characters.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#name BillingGroup#name}
-  */
-  readonly name: string;
-  /**
   * Invoice recipients: 1 to 10 distinct e-mail addresses.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#billing_emails BillingGroup#billing_emails}
   */
   readonly billingEmails: string[];
   /**
-  * Tax-invoice recipients: 1 or 2 distinct e-mail addresses.
+  * When true, plans that delete or replace the group fail. Default false.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#invoice_emails BillingGroup#invoice_emails}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#deletion_protection BillingGroup#deletion_protection}
   */
-  readonly invoiceEmails: string[];
-  /**
-  * How the group pays. Without one the group may accrue overdue interest (`NO_PAYMENT_METHOD`).
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#payment_method BillingGroup#payment_method}
-  */
-  readonly paymentMethod?: BillingGroupPaymentMethod;
+  readonly deletionProtection?: boolean | cdktf.IResolvable;
   /**
   * Billing details printed on invoices.
   *
@@ -39,144 +27,25 @@ export interface BillingGroupConfig extends cdktf.TerraformMetaArguments {
   */
   readonly details?: BillingGroupDetails;
   /**
-  * When true, plans that delete or replace the group fail. Default false.
+  * Tax-invoice recipients: 1 or 2 distinct e-mail addresses.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#deletion_protection BillingGroup#deletion_protection}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#invoice_emails BillingGroup#invoice_emails}
   */
-  readonly deletionProtection?: boolean | cdktf.IResolvable;
-}
-export interface BillingGroupPaymentMethod {
+  readonly invoiceEmails: string[];
   /**
-  * Payment method kind: `card` or `account`.
+  * Group name, unique in the domain (trimmed, case-insensitive), 1-64 characters.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#type BillingGroup#type}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#name BillingGroup#name}
   */
-  readonly type: string;
+  readonly name: string;
   /**
-  * Opaque token issued by the payment processor (never a card number).
+  * How the group pays. Without one the group may accrue overdue interest (`NO_PAYMENT_METHOD`).
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#reference BillingGroup#reference}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#payment_method BillingGroup#payment_method}
   */
-  readonly reference: string;
-}
-
-export function billingGroupPaymentMethodToTerraform(struct?: BillingGroupPaymentMethod | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
-  }
-  return {
-    type: cdktf.stringToTerraform(struct!.type),
-    reference: cdktf.stringToTerraform(struct!.reference),
-  }
-}
-
-
-export function billingGroupPaymentMethodToHclTerraform(struct?: BillingGroupPaymentMethod | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
-  }
-  const attrs = {
-    type: {
-      value: cdktf.stringToHclTerraform(struct!.type),
-      isBlock: false,
-      type: "simple",
-      storageClassType: "string",
-    },
-    reference: {
-      value: cdktf.stringToHclTerraform(struct!.reference),
-      isBlock: false,
-      type: "simple",
-      storageClassType: "string",
-    },
-  };
-
-  // remove undefined attributes
-  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
-}
-
-export class BillingGroupPaymentMethodOutputReference extends cdktf.ComplexObject {
-  private isEmptyObject = false;
-  private resolvableValue?: cdktf.IResolvable;
-
-  /**
-  * @param terraformResource The parent resource
-  * @param terraformAttribute The attribute on the parent resource this class is referencing
-  */
-  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
-    super(terraformResource, terraformAttribute, false);
-  }
-
-  public get internalValue(): BillingGroupPaymentMethod | cdktf.IResolvable | undefined {
-    if (this.resolvableValue) {
-      return this.resolvableValue;
-    }
-    let hasAnyValues = this.isEmptyObject;
-    const internalValueResult: any = {};
-    if (this._type !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.type = this._type;
-    }
-    if (this._reference !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.reference = this._reference;
-    }
-    return hasAnyValues ? internalValueResult : undefined;
-  }
-
-  public set internalValue(value: BillingGroupPaymentMethod | cdktf.IResolvable | undefined) {
-    if (value === undefined) {
-      this.isEmptyObject = false;
-      this.resolvableValue = undefined;
-      this._type = undefined;
-      this._reference = undefined;
-    }
-    else if (cdktf.Tokenization.isResolvable(value)) {
-      this.isEmptyObject = false;
-      this.resolvableValue = value;
-    }
-    else {
-      this.isEmptyObject = Object.keys(value).length === 0;
-      this.resolvableValue = undefined;
-      this._type = value.type;
-      this._reference = value.reference;
-    }
-  }
-
-  // type - computed: false, optional: false, required: true
-  private _type?: string; 
-  public get type() {
-    return this.getStringAttribute('type');
-  }
-  public set type(value: string) {
-    this._type = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get typeInput() {
-    return this._type;
-  }
-
-  // reference - computed: false, optional: false, required: true
-  private _reference?: string; 
-  public get reference() {
-    return this.getStringAttribute('reference');
-  }
-  public set reference(value: string) {
-    this._reference = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get referenceInput() {
-    return this._reference;
-  }
+  readonly paymentMethod?: BillingGroupPaymentMethod;
 }
 export interface BillingGroupDetails {
-  /**
-  * Company name printed on invoices.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#company BillingGroup#company}
-  */
-  readonly company?: string;
   /**
   * Postal address, one line per element.
   *
@@ -184,23 +53,29 @@ export interface BillingGroupDetails {
   */
   readonly addressLines?: string[];
   /**
+  * Company name printed on invoices.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#company BillingGroup#company}
+  */
+  readonly company?: string;
+  /**
   * ISO 3166-1 alpha-2 country code.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#country_code BillingGroup#country_code}
   */
   readonly countryCode?: string;
   /**
-  * VAT or tax id.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#vat_id BillingGroup#vat_id}
-  */
-  readonly vatId?: string;
-  /**
   * ISO 4217 invoice currency. Default `USD`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#currency BillingGroup#currency}
   */
   readonly currency?: string;
+  /**
+  * VAT or tax id.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#vat_id BillingGroup#vat_id}
+  */
+  readonly vatId?: string;
 }
 
 export function billingGroupDetailsToTerraform(struct?: BillingGroupDetails | cdktf.IResolvable): any {
@@ -209,11 +84,11 @@ export function billingGroupDetailsToTerraform(struct?: BillingGroupDetails | cd
     throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
   }
   return {
-    company: cdktf.stringToTerraform(struct!.company),
     address_lines: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.addressLines),
+    company: cdktf.stringToTerraform(struct!.company),
     country_code: cdktf.stringToTerraform(struct!.countryCode),
-    vat_id: cdktf.stringToTerraform(struct!.vatId),
     currency: cdktf.stringToTerraform(struct!.currency),
+    vat_id: cdktf.stringToTerraform(struct!.vatId),
   }
 }
 
@@ -224,17 +99,17 @@ export function billingGroupDetailsToHclTerraform(struct?: BillingGroupDetails |
     throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
   }
   const attrs = {
-    company: {
-      value: cdktf.stringToHclTerraform(struct!.company),
-      isBlock: false,
-      type: "simple",
-      storageClassType: "string",
-    },
     address_lines: {
       value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.addressLines),
       isBlock: false,
       type: "list",
       storageClassType: "stringList",
+    },
+    company: {
+      value: cdktf.stringToHclTerraform(struct!.company),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
     },
     country_code: {
       value: cdktf.stringToHclTerraform(struct!.countryCode),
@@ -242,14 +117,14 @@ export function billingGroupDetailsToHclTerraform(struct?: BillingGroupDetails |
       type: "simple",
       storageClassType: "string",
     },
-    vat_id: {
-      value: cdktf.stringToHclTerraform(struct!.vatId),
+    currency: {
+      value: cdktf.stringToHclTerraform(struct!.currency),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
-    currency: {
-      value: cdktf.stringToHclTerraform(struct!.currency),
+    vat_id: {
+      value: cdktf.stringToHclTerraform(struct!.vatId),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
@@ -278,25 +153,25 @@ export class BillingGroupDetailsOutputReference extends cdktf.ComplexObject {
     }
     let hasAnyValues = this.isEmptyObject;
     const internalValueResult: any = {};
-    if (this._company !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.company = this._company;
-    }
     if (this._addressLines !== undefined) {
       hasAnyValues = true;
       internalValueResult.addressLines = this._addressLines;
+    }
+    if (this._company !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.company = this._company;
     }
     if (this._countryCode !== undefined) {
       hasAnyValues = true;
       internalValueResult.countryCode = this._countryCode;
     }
-    if (this._vatId !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.vatId = this._vatId;
-    }
     if (this._currency !== undefined) {
       hasAnyValues = true;
       internalValueResult.currency = this._currency;
+    }
+    if (this._vatId !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.vatId = this._vatId;
     }
     return hasAnyValues ? internalValueResult : undefined;
   }
@@ -305,11 +180,11 @@ export class BillingGroupDetailsOutputReference extends cdktf.ComplexObject {
     if (value === undefined) {
       this.isEmptyObject = false;
       this.resolvableValue = undefined;
-      this._company = undefined;
       this._addressLines = undefined;
+      this._company = undefined;
       this._countryCode = undefined;
-      this._vatId = undefined;
       this._currency = undefined;
+      this._vatId = undefined;
     }
     else if (cdktf.Tokenization.isResolvable(value)) {
       this.isEmptyObject = false;
@@ -318,28 +193,12 @@ export class BillingGroupDetailsOutputReference extends cdktf.ComplexObject {
     else {
       this.isEmptyObject = Object.keys(value).length === 0;
       this.resolvableValue = undefined;
-      this._company = value.company;
       this._addressLines = value.addressLines;
+      this._company = value.company;
       this._countryCode = value.countryCode;
-      this._vatId = value.vatId;
       this._currency = value.currency;
+      this._vatId = value.vatId;
     }
-  }
-
-  // company - computed: true, optional: true, required: false
-  private _company?: string; 
-  public get company() {
-    return this.getStringAttribute('company');
-  }
-  public set company(value: string) {
-    this._company = value;
-  }
-  public resetCompany() {
-    this._company = undefined;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get companyInput() {
-    return this._company;
   }
 
   // address_lines - computed: true, optional: true, required: false
@@ -358,6 +217,22 @@ export class BillingGroupDetailsOutputReference extends cdktf.ComplexObject {
     return this._addressLines;
   }
 
+  // company - computed: true, optional: true, required: false
+  private _company?: string; 
+  public get company() {
+    return this.getStringAttribute('company');
+  }
+  public set company(value: string) {
+    this._company = value;
+  }
+  public resetCompany() {
+    this._company = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get companyInput() {
+    return this._company;
+  }
+
   // country_code - computed: true, optional: true, required: false
   private _countryCode?: string; 
   public get countryCode() {
@@ -372,6 +247,22 @@ export class BillingGroupDetailsOutputReference extends cdktf.ComplexObject {
   // Temporarily expose input value. Use with caution.
   public get countryCodeInput() {
     return this._countryCode;
+  }
+
+  // currency - computed: true, optional: true, required: false
+  private _currency?: string; 
+  public get currency() {
+    return this.getStringAttribute('currency');
+  }
+  public set currency(value: string) {
+    this._currency = value;
+  }
+  public resetCurrency() {
+    this._currency = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get currencyInput() {
+    return this._currency;
   }
 
   // vat_id - computed: true, optional: true, required: false
@@ -389,21 +280,130 @@ export class BillingGroupDetailsOutputReference extends cdktf.ComplexObject {
   public get vatIdInput() {
     return this._vatId;
   }
+}
+export interface BillingGroupPaymentMethod {
+  /**
+  * Opaque token issued by the payment processor (never a card number).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#reference BillingGroup#reference}
+  */
+  readonly reference: string;
+  /**
+  * Payment method kind: `card` or `account`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/billing_group#type BillingGroup#type}
+  */
+  readonly type: string;
+}
 
-  // currency - computed: true, optional: true, required: false
-  private _currency?: string; 
-  public get currency() {
-    return this.getStringAttribute('currency');
+export function billingGroupPaymentMethodToTerraform(struct?: BillingGroupPaymentMethod | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
   }
-  public set currency(value: string) {
-    this._currency = value;
+  return {
+    reference: cdktf.stringToTerraform(struct!.reference),
+    type: cdktf.stringToTerraform(struct!.type),
   }
-  public resetCurrency() {
-    this._currency = undefined;
+}
+
+
+export function billingGroupPaymentMethodToHclTerraform(struct?: BillingGroupPaymentMethod | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    reference: {
+      value: cdktf.stringToHclTerraform(struct!.reference),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    type: {
+      value: cdktf.stringToHclTerraform(struct!.type),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class BillingGroupPaymentMethodOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): BillingGroupPaymentMethod | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._reference !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.reference = this._reference;
+    }
+    if (this._type !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.type = this._type;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: BillingGroupPaymentMethod | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._reference = undefined;
+      this._type = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._reference = value.reference;
+      this._type = value.type;
+    }
+  }
+
+  // reference - computed: false, optional: false, required: true
+  private _reference?: string; 
+  public get reference() {
+    return this.getStringAttribute('reference');
+  }
+  public set reference(value: string) {
+    this._reference = value;
   }
   // Temporarily expose input value. Use with caution.
-  public get currencyInput() {
-    return this._currency;
+  public get referenceInput() {
+    return this._reference;
+  }
+
+  // type - computed: false, optional: false, required: true
+  private _type?: string; 
+  public get type() {
+    return this.getStringAttribute('type');
+  }
+  public set type(value: string) {
+    this._type = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get typeInput() {
+    return this._type;
   }
 }
 
@@ -456,30 +456,17 @@ export class BillingGroup extends cdktf.TerraformResource {
       connection: config.connection,
       forEach: config.forEach
     });
-    this._name = config.name;
     this._billingEmails = config.billingEmails;
-    this._invoiceEmails = config.invoiceEmails;
-    this._paymentMethod.internalValue = config.paymentMethod;
-    this._details.internalValue = config.details;
     this._deletionProtection = config.deletionProtection;
+    this._details.internalValue = config.details;
+    this._invoiceEmails = config.invoiceEmails;
+    this._name = config.name;
+    this._paymentMethod.internalValue = config.paymentMethod;
   }
 
   // ==========
   // ATTRIBUTES
   // ==========
-
-  // name - computed: false, optional: false, required: true
-  private _name?: string; 
-  public get name() {
-    return this.getStringAttribute('name');
-  }
-  public set name(value: string) {
-    this._name = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get nameInput() {
-    return this._name;
-  }
 
   // billing_emails - computed: false, optional: false, required: true
   private _billingEmails?: string[]; 
@@ -494,49 +481,14 @@ export class BillingGroup extends cdktf.TerraformResource {
     return this._billingEmails;
   }
 
-  // invoice_emails - computed: false, optional: false, required: true
-  private _invoiceEmails?: string[]; 
-  public get invoiceEmails() {
-    return this.getListAttribute('invoice_emails');
-  }
-  public set invoiceEmails(value: string[]) {
-    this._invoiceEmails = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get invoiceEmailsInput() {
-    return this._invoiceEmails;
+  // created_at - computed: true, optional: false, required: false
+  public get createdAt() {
+    return this.getStringAttribute('created_at');
   }
 
-  // payment_method - computed: false, optional: true, required: false
-  private _paymentMethod = new BillingGroupPaymentMethodOutputReference(this, "payment_method");
-  public get paymentMethod() {
-    return this._paymentMethod;
-  }
-  public putPaymentMethod(value: BillingGroupPaymentMethod) {
-    this._paymentMethod.internalValue = value;
-  }
-  public resetPaymentMethod() {
-    this._paymentMethod.internalValue = undefined;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get paymentMethodInput() {
-    return this._paymentMethod.internalValue;
-  }
-
-  // details - computed: true, optional: true, required: false
-  private _details = new BillingGroupDetailsOutputReference(this, "details");
-  public get details() {
-    return this._details;
-  }
-  public putDetails(value: BillingGroupDetails) {
-    this._details.internalValue = value;
-  }
-  public resetDetails() {
-    this._details.internalValue = undefined;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get detailsInput() {
-    return this._details.internalValue;
+  // created_by - computed: true, optional: false, required: false
+  public get createdBy() {
+    return this.getStringAttribute('created_by');
   }
 
   // deletion_protection - computed: true, optional: true, required: false
@@ -555,14 +507,67 @@ export class BillingGroup extends cdktf.TerraformResource {
     return this._deletionProtection;
   }
 
+  // details - computed: true, optional: true, required: false
+  private _details = new BillingGroupDetailsOutputReference(this, "details");
+  public get details() {
+    return this._details;
+  }
+  public putDetails(value: BillingGroupDetails) {
+    this._details.internalValue = value;
+  }
+  public resetDetails() {
+    this._details.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get detailsInput() {
+    return this._details.internalValue;
+  }
+
   // id - computed: true, optional: false, required: false
   public get id() {
     return this.getStringAttribute('id');
   }
 
-  // type - computed: true, optional: false, required: false
-  public get type() {
-    return this.getStringAttribute('type');
+  // invoice_emails - computed: false, optional: false, required: true
+  private _invoiceEmails?: string[]; 
+  public get invoiceEmails() {
+    return this.getListAttribute('invoice_emails');
+  }
+  public set invoiceEmails(value: string[]) {
+    this._invoiceEmails = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get invoiceEmailsInput() {
+    return this._invoiceEmails;
+  }
+
+  // name - computed: false, optional: false, required: true
+  private _name?: string; 
+  public get name() {
+    return this.getStringAttribute('name');
+  }
+  public set name(value: string) {
+    this._name = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get nameInput() {
+    return this._name;
+  }
+
+  // payment_method - computed: false, optional: true, required: false
+  private _paymentMethod = new BillingGroupPaymentMethodOutputReference(this, "payment_method");
+  public get paymentMethod() {
+    return this._paymentMethod;
+  }
+  public putPaymentMethod(value: BillingGroupPaymentMethod) {
+    this._paymentMethod.internalValue = value;
+  }
+  public resetPaymentMethod() {
+    this._paymentMethod.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get paymentMethodInput() {
+    return this._paymentMethod.internalValue;
   }
 
   // project_count - computed: true, optional: false, required: false
@@ -570,14 +575,9 @@ export class BillingGroup extends cdktf.TerraformResource {
     return this.getNumberAttribute('project_count');
   }
 
-  // version - computed: true, optional: false, required: false
-  public get version() {
-    return this.getNumberAttribute('version');
-  }
-
-  // created_at - computed: true, optional: false, required: false
-  public get createdAt() {
-    return this.getStringAttribute('created_at');
+  // type - computed: true, optional: false, required: false
+  public get type() {
+    return this.getStringAttribute('type');
   }
 
   // updated_at - computed: true, optional: false, required: false
@@ -585,9 +585,9 @@ export class BillingGroup extends cdktf.TerraformResource {
     return this.getStringAttribute('updated_at');
   }
 
-  // created_by - computed: true, optional: false, required: false
-  public get createdBy() {
-    return this.getStringAttribute('created_by');
+  // version - computed: true, optional: false, required: false
+  public get version() {
+    return this.getNumberAttribute('version');
   }
 
   // =========
@@ -596,40 +596,28 @@ export class BillingGroup extends cdktf.TerraformResource {
 
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
-      name: cdktf.stringToTerraform(this._name),
       billing_emails: cdktf.listMapper(cdktf.stringToTerraform, false)(this._billingEmails),
-      invoice_emails: cdktf.listMapper(cdktf.stringToTerraform, false)(this._invoiceEmails),
-      payment_method: billingGroupPaymentMethodToTerraform(this._paymentMethod.internalValue),
-      details: billingGroupDetailsToTerraform(this._details.internalValue),
       deletion_protection: cdktf.booleanToTerraform(this._deletionProtection),
+      details: billingGroupDetailsToTerraform(this._details.internalValue),
+      invoice_emails: cdktf.listMapper(cdktf.stringToTerraform, false)(this._invoiceEmails),
+      name: cdktf.stringToTerraform(this._name),
+      payment_method: billingGroupPaymentMethodToTerraform(this._paymentMethod.internalValue),
     };
   }
 
   protected override synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
-      name: {
-        value: cdktf.stringToHclTerraform(this._name),
-        isBlock: false,
-        type: "simple",
-        storageClassType: "string",
-      },
       billing_emails: {
         value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._billingEmails),
         isBlock: false,
         type: "list",
         storageClassType: "stringList",
       },
-      invoice_emails: {
-        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._invoiceEmails),
+      deletion_protection: {
+        value: cdktf.booleanToHclTerraform(this._deletionProtection),
         isBlock: false,
-        type: "list",
-        storageClassType: "stringList",
-      },
-      payment_method: {
-        value: billingGroupPaymentMethodToHclTerraform(this._paymentMethod.internalValue),
-        isBlock: true,
-        type: "struct",
-        storageClassType: "BillingGroupPaymentMethod",
+        type: "simple",
+        storageClassType: "boolean",
       },
       details: {
         value: billingGroupDetailsToHclTerraform(this._details.internalValue),
@@ -637,11 +625,23 @@ export class BillingGroup extends cdktf.TerraformResource {
         type: "struct",
         storageClassType: "BillingGroupDetails",
       },
-      deletion_protection: {
-        value: cdktf.booleanToHclTerraform(this._deletionProtection),
+      invoice_emails: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._invoiceEmails),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
+      },
+      name: {
+        value: cdktf.stringToHclTerraform(this._name),
         isBlock: false,
         type: "simple",
-        storageClassType: "boolean",
+        storageClassType: "string",
+      },
+      payment_method: {
+        value: billingGroupPaymentMethodToHclTerraform(this._paymentMethod.internalValue),
+        isBlock: true,
+        type: "struct",
+        storageClassType: "BillingGroupPaymentMethod",
       },
     };
 

@@ -72,6 +72,21 @@ export class DataCloudbillingBillingGroup extends cdktf.TerraformDataSource {
   // ATTRIBUTES
   // ==========
 
+  // billing_emails - computed: true, optional: false, required: false
+  public get billingEmails() {
+    return this.getListAttribute('billing_emails');
+  }
+
+  // id - computed: true, optional: false, required: false
+  public get id() {
+    return this.getStringAttribute('id');
+  }
+
+  // invoice_emails - computed: true, optional: false, required: false
+  public get invoiceEmails() {
+    return this.getListAttribute('invoice_emails');
+  }
+
   // name - computed: false, optional: false, required: true
   private _name?: string; 
   public get name() {
@@ -85,29 +100,14 @@ export class DataCloudbillingBillingGroup extends cdktf.TerraformDataSource {
     return this._name;
   }
 
-  // id - computed: true, optional: false, required: false
-  public get id() {
-    return this.getStringAttribute('id');
+  // project_count - computed: true, optional: false, required: false
+  public get projectCount() {
+    return this.getNumberAttribute('project_count');
   }
 
   // type - computed: true, optional: false, required: false
   public get type() {
     return this.getStringAttribute('type');
-  }
-
-  // billing_emails - computed: true, optional: false, required: false
-  public get billingEmails() {
-    return this.getListAttribute('billing_emails');
-  }
-
-  // invoice_emails - computed: true, optional: false, required: false
-  public get invoiceEmails() {
-    return this.getListAttribute('invoice_emails');
-  }
-
-  // project_count - computed: true, optional: false, required: false
-  public get projectCount() {
-    return this.getNumberAttribute('project_count');
   }
 
   // version - computed: true, optional: false, required: false

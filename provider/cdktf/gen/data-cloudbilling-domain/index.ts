@@ -70,14 +70,14 @@ export class DataCloudbillingDomain extends cdktf.TerraformDataSource {
     return this.getStringAttribute('id');
   }
 
-  // name - computed: true, optional: false, required: false
-  public get name() {
-    return this.getStringAttribute('name');
-  }
-
   // main_group_id - computed: true, optional: false, required: false
   public get mainGroupId() {
     return this.getStringAttribute('main_group_id');
+  }
+
+  // name - computed: true, optional: false, required: false
+  public get name() {
+    return this.getStringAttribute('name');
   }
 
   // sub_group_limit - computed: true, optional: false, required: false

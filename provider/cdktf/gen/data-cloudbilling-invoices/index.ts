@@ -66,6 +66,11 @@ export class DataCloudbillingInvoicesInvoicesLinesOutputReference extends cdktf.
     }
   }
 
+  // amount - computed: true, optional: false, required: false
+  public get amount() {
+    return this.getNumberAttribute('amount');
+  }
+
   // project_id - computed: true, optional: false, required: false
   public get projectId() {
     return this.getStringAttribute('project_id');
@@ -74,11 +79,6 @@ export class DataCloudbillingInvoicesInvoicesLinesOutputReference extends cdktf.
   // service - computed: true, optional: false, required: false
   public get service() {
     return this.getStringAttribute('service');
-  }
-
-  // amount - computed: true, optional: false, required: false
-  public get amount() {
-    return this.getNumberAttribute('amount');
   }
 }
 
@@ -156,14 +156,15 @@ export class DataCloudbillingInvoicesInvoicesOutputReference extends cdktf.Compl
     return this.getStringAttribute('id');
   }
 
+  // lines - computed: true, optional: false, required: false
+  private _lines = new DataCloudbillingInvoicesInvoicesLinesList(this, "lines", false);
+  public get lines() {
+    return this._lines;
+  }
+
   // period - computed: true, optional: false, required: false
   public get period() {
     return this.getStringAttribute('period');
-  }
-
-  // total - computed: true, optional: false, required: false
-  public get total() {
-    return this.getNumberAttribute('total');
   }
 
   // status - computed: true, optional: false, required: false
@@ -171,10 +172,9 @@ export class DataCloudbillingInvoicesInvoicesOutputReference extends cdktf.Compl
     return this.getStringAttribute('status');
   }
 
-  // lines - computed: true, optional: false, required: false
-  private _lines = new DataCloudbillingInvoicesInvoicesLinesList(this, "lines", false);
-  public get lines() {
-    return this._lines;
+  // total - computed: true, optional: false, required: false
+  public get total() {
+    return this.getNumberAttribute('total');
   }
 }
 

@@ -72,6 +72,21 @@ export class DataCloudbillingProject extends cdktf.TerraformDataSource {
   // ATTRIBUTES
   // ==========
 
+  // billing_group_id - computed: true, optional: false, required: false
+  public get billingGroupId() {
+    return this.getStringAttribute('billing_group_id');
+  }
+
+  // effective_from - computed: true, optional: false, required: false
+  public get effectiveFrom() {
+    return this.getStringAttribute('effective_from');
+  }
+
+  // id - computed: true, optional: false, required: false
+  public get id() {
+    return this.getStringAttribute('id');
+  }
+
   // name - computed: false, optional: false, required: true
   private _name?: string; 
   public get name() {
@@ -83,21 +98,6 @@ export class DataCloudbillingProject extends cdktf.TerraformDataSource {
   // Temporarily expose input value. Use with caution.
   public get nameInput() {
     return this._name;
-  }
-
-  // id - computed: true, optional: false, required: false
-  public get id() {
-    return this.getStringAttribute('id');
-  }
-
-  // billing_group_id - computed: true, optional: false, required: false
-  public get billingGroupId() {
-    return this.getStringAttribute('billing_group_id');
-  }
-
-  // effective_from - computed: true, optional: false, required: false
-  public get effectiveFrom() {
-    return this.getStringAttribute('effective_from');
   }
 
   // =========

@@ -92,6 +92,16 @@ export class GroupPermission extends cdktf.TerraformResource {
     return this._billingGroupId;
   }
 
+  // created_at - computed: true, optional: false, required: false
+  public get createdAt() {
+    return this.getStringAttribute('created_at');
+  }
+
+  // id - computed: true, optional: false, required: false
+  public get id() {
+    return this.getStringAttribute('id');
+  }
+
   // user_id - computed: false, optional: false, required: true
   private _userId?: string; 
   public get userId() {
@@ -103,16 +113,6 @@ export class GroupPermission extends cdktf.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get userIdInput() {
     return this._userId;
-  }
-
-  // id - computed: true, optional: false, required: false
-  public get id() {
-    return this.getStringAttribute('id');
-  }
-
-  // created_at - computed: true, optional: false, required: false
-  public get createdAt() {
-    return this.getStringAttribute('created_at');
   }
 
   // =========

@@ -15,6 +15,12 @@ export interface MainBillingGroupConfig extends cdktf.TerraformMetaArguments {
   */
   readonly billingEmails: string[];
   /**
+  * Billing details printed on invoices.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#details MainBillingGroup#details}
+  */
+  readonly details?: MainBillingGroupDetails;
+  /**
   * Tax-invoice recipients: 1 or 2 distinct e-mail addresses.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#invoice_emails MainBillingGroup#invoice_emails}
@@ -26,145 +32,8 @@ export interface MainBillingGroupConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#payment_method MainBillingGroup#payment_method}
   */
   readonly paymentMethod?: MainBillingGroupPaymentMethod;
-  /**
-  * Billing details printed on invoices.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#details MainBillingGroup#details}
-  */
-  readonly details?: MainBillingGroupDetails;
-}
-export interface MainBillingGroupPaymentMethod {
-  /**
-  * Payment method kind: `card` or `account`.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#type MainBillingGroup#type}
-  */
-  readonly type: string;
-  /**
-  * Opaque token issued by the payment processor (never a card number).
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#reference MainBillingGroup#reference}
-  */
-  readonly reference: string;
-}
-
-export function mainBillingGroupPaymentMethodToTerraform(struct?: MainBillingGroupPaymentMethod | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
-  }
-  return {
-    type: cdktf.stringToTerraform(struct!.type),
-    reference: cdktf.stringToTerraform(struct!.reference),
-  }
-}
-
-
-export function mainBillingGroupPaymentMethodToHclTerraform(struct?: MainBillingGroupPaymentMethod | cdktf.IResolvable): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
-  }
-  const attrs = {
-    type: {
-      value: cdktf.stringToHclTerraform(struct!.type),
-      isBlock: false,
-      type: "simple",
-      storageClassType: "string",
-    },
-    reference: {
-      value: cdktf.stringToHclTerraform(struct!.reference),
-      isBlock: false,
-      type: "simple",
-      storageClassType: "string",
-    },
-  };
-
-  // remove undefined attributes
-  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
-}
-
-export class MainBillingGroupPaymentMethodOutputReference extends cdktf.ComplexObject {
-  private isEmptyObject = false;
-  private resolvableValue?: cdktf.IResolvable;
-
-  /**
-  * @param terraformResource The parent resource
-  * @param terraformAttribute The attribute on the parent resource this class is referencing
-  */
-  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
-    super(terraformResource, terraformAttribute, false);
-  }
-
-  public get internalValue(): MainBillingGroupPaymentMethod | cdktf.IResolvable | undefined {
-    if (this.resolvableValue) {
-      return this.resolvableValue;
-    }
-    let hasAnyValues = this.isEmptyObject;
-    const internalValueResult: any = {};
-    if (this._type !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.type = this._type;
-    }
-    if (this._reference !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.reference = this._reference;
-    }
-    return hasAnyValues ? internalValueResult : undefined;
-  }
-
-  public set internalValue(value: MainBillingGroupPaymentMethod | cdktf.IResolvable | undefined) {
-    if (value === undefined) {
-      this.isEmptyObject = false;
-      this.resolvableValue = undefined;
-      this._type = undefined;
-      this._reference = undefined;
-    }
-    else if (cdktf.Tokenization.isResolvable(value)) {
-      this.isEmptyObject = false;
-      this.resolvableValue = value;
-    }
-    else {
-      this.isEmptyObject = Object.keys(value).length === 0;
-      this.resolvableValue = undefined;
-      this._type = value.type;
-      this._reference = value.reference;
-    }
-  }
-
-  // type - computed: false, optional: false, required: true
-  private _type?: string; 
-  public get type() {
-    return this.getStringAttribute('type');
-  }
-  public set type(value: string) {
-    this._type = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get typeInput() {
-    return this._type;
-  }
-
-  // reference - computed: false, optional: false, required: true
-  private _reference?: string; 
-  public get reference() {
-    return this.getStringAttribute('reference');
-  }
-  public set reference(value: string) {
-    this._reference = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get referenceInput() {
-    return this._reference;
-  }
 }
 export interface MainBillingGroupDetails {
-  /**
-  * Company name printed on invoices.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#company MainBillingGroup#company}
-  */
-  readonly company?: string;
   /**
   * Postal address, one line per element.
   *
@@ -172,23 +41,29 @@ export interface MainBillingGroupDetails {
   */
   readonly addressLines?: string[];
   /**
+  * Company name printed on invoices.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#company MainBillingGroup#company}
+  */
+  readonly company?: string;
+  /**
   * ISO 3166-1 alpha-2 country code.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#country_code MainBillingGroup#country_code}
   */
   readonly countryCode?: string;
   /**
-  * VAT or tax id.
-  *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#vat_id MainBillingGroup#vat_id}
-  */
-  readonly vatId?: string;
-  /**
   * ISO 4217 invoice currency. Default `USD`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#currency MainBillingGroup#currency}
   */
   readonly currency?: string;
+  /**
+  * VAT or tax id.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#vat_id MainBillingGroup#vat_id}
+  */
+  readonly vatId?: string;
 }
 
 export function mainBillingGroupDetailsToTerraform(struct?: MainBillingGroupDetails | cdktf.IResolvable): any {
@@ -197,11 +72,11 @@ export function mainBillingGroupDetailsToTerraform(struct?: MainBillingGroupDeta
     throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
   }
   return {
-    company: cdktf.stringToTerraform(struct!.company),
     address_lines: cdktf.listMapper(cdktf.stringToTerraform, false)(struct!.addressLines),
+    company: cdktf.stringToTerraform(struct!.company),
     country_code: cdktf.stringToTerraform(struct!.countryCode),
-    vat_id: cdktf.stringToTerraform(struct!.vatId),
     currency: cdktf.stringToTerraform(struct!.currency),
+    vat_id: cdktf.stringToTerraform(struct!.vatId),
   }
 }
 
@@ -212,17 +87,17 @@ export function mainBillingGroupDetailsToHclTerraform(struct?: MainBillingGroupD
     throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
   }
   const attrs = {
-    company: {
-      value: cdktf.stringToHclTerraform(struct!.company),
-      isBlock: false,
-      type: "simple",
-      storageClassType: "string",
-    },
     address_lines: {
       value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(struct!.addressLines),
       isBlock: false,
       type: "list",
       storageClassType: "stringList",
+    },
+    company: {
+      value: cdktf.stringToHclTerraform(struct!.company),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
     },
     country_code: {
       value: cdktf.stringToHclTerraform(struct!.countryCode),
@@ -230,14 +105,14 @@ export function mainBillingGroupDetailsToHclTerraform(struct?: MainBillingGroupD
       type: "simple",
       storageClassType: "string",
     },
-    vat_id: {
-      value: cdktf.stringToHclTerraform(struct!.vatId),
+    currency: {
+      value: cdktf.stringToHclTerraform(struct!.currency),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
     },
-    currency: {
-      value: cdktf.stringToHclTerraform(struct!.currency),
+    vat_id: {
+      value: cdktf.stringToHclTerraform(struct!.vatId),
       isBlock: false,
       type: "simple",
       storageClassType: "string",
@@ -266,25 +141,25 @@ export class MainBillingGroupDetailsOutputReference extends cdktf.ComplexObject 
     }
     let hasAnyValues = this.isEmptyObject;
     const internalValueResult: any = {};
-    if (this._company !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.company = this._company;
-    }
     if (this._addressLines !== undefined) {
       hasAnyValues = true;
       internalValueResult.addressLines = this._addressLines;
+    }
+    if (this._company !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.company = this._company;
     }
     if (this._countryCode !== undefined) {
       hasAnyValues = true;
       internalValueResult.countryCode = this._countryCode;
     }
-    if (this._vatId !== undefined) {
-      hasAnyValues = true;
-      internalValueResult.vatId = this._vatId;
-    }
     if (this._currency !== undefined) {
       hasAnyValues = true;
       internalValueResult.currency = this._currency;
+    }
+    if (this._vatId !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.vatId = this._vatId;
     }
     return hasAnyValues ? internalValueResult : undefined;
   }
@@ -293,11 +168,11 @@ export class MainBillingGroupDetailsOutputReference extends cdktf.ComplexObject 
     if (value === undefined) {
       this.isEmptyObject = false;
       this.resolvableValue = undefined;
-      this._company = undefined;
       this._addressLines = undefined;
+      this._company = undefined;
       this._countryCode = undefined;
-      this._vatId = undefined;
       this._currency = undefined;
+      this._vatId = undefined;
     }
     else if (cdktf.Tokenization.isResolvable(value)) {
       this.isEmptyObject = false;
@@ -306,28 +181,12 @@ export class MainBillingGroupDetailsOutputReference extends cdktf.ComplexObject 
     else {
       this.isEmptyObject = Object.keys(value).length === 0;
       this.resolvableValue = undefined;
-      this._company = value.company;
       this._addressLines = value.addressLines;
+      this._company = value.company;
       this._countryCode = value.countryCode;
-      this._vatId = value.vatId;
       this._currency = value.currency;
+      this._vatId = value.vatId;
     }
-  }
-
-  // company - computed: true, optional: true, required: false
-  private _company?: string; 
-  public get company() {
-    return this.getStringAttribute('company');
-  }
-  public set company(value: string) {
-    this._company = value;
-  }
-  public resetCompany() {
-    this._company = undefined;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get companyInput() {
-    return this._company;
   }
 
   // address_lines - computed: true, optional: true, required: false
@@ -346,6 +205,22 @@ export class MainBillingGroupDetailsOutputReference extends cdktf.ComplexObject 
     return this._addressLines;
   }
 
+  // company - computed: true, optional: true, required: false
+  private _company?: string; 
+  public get company() {
+    return this.getStringAttribute('company');
+  }
+  public set company(value: string) {
+    this._company = value;
+  }
+  public resetCompany() {
+    this._company = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get companyInput() {
+    return this._company;
+  }
+
   // country_code - computed: true, optional: true, required: false
   private _countryCode?: string; 
   public get countryCode() {
@@ -360,6 +235,22 @@ export class MainBillingGroupDetailsOutputReference extends cdktf.ComplexObject 
   // Temporarily expose input value. Use with caution.
   public get countryCodeInput() {
     return this._countryCode;
+  }
+
+  // currency - computed: true, optional: true, required: false
+  private _currency?: string; 
+  public get currency() {
+    return this.getStringAttribute('currency');
+  }
+  public set currency(value: string) {
+    this._currency = value;
+  }
+  public resetCurrency() {
+    this._currency = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get currencyInput() {
+    return this._currency;
   }
 
   // vat_id - computed: true, optional: true, required: false
@@ -377,21 +268,130 @@ export class MainBillingGroupDetailsOutputReference extends cdktf.ComplexObject 
   public get vatIdInput() {
     return this._vatId;
   }
+}
+export interface MainBillingGroupPaymentMethod {
+  /**
+  * Opaque token issued by the payment processor (never a card number).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#reference MainBillingGroup#reference}
+  */
+  readonly reference: string;
+  /**
+  * Payment method kind: `card` or `account`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/main_billing_group#type MainBillingGroup#type}
+  */
+  readonly type: string;
+}
 
-  // currency - computed: true, optional: true, required: false
-  private _currency?: string; 
-  public get currency() {
-    return this.getStringAttribute('currency');
+export function mainBillingGroupPaymentMethodToTerraform(struct?: MainBillingGroupPaymentMethod | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
   }
-  public set currency(value: string) {
-    this._currency = value;
+  return {
+    reference: cdktf.stringToTerraform(struct!.reference),
+    type: cdktf.stringToTerraform(struct!.type),
   }
-  public resetCurrency() {
-    this._currency = undefined;
+}
+
+
+export function mainBillingGroupPaymentMethodToHclTerraform(struct?: MainBillingGroupPaymentMethod | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    reference: {
+      value: cdktf.stringToHclTerraform(struct!.reference),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    type: {
+      value: cdktf.stringToHclTerraform(struct!.type),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class MainBillingGroupPaymentMethodOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): MainBillingGroupPaymentMethod | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._reference !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.reference = this._reference;
+    }
+    if (this._type !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.type = this._type;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: MainBillingGroupPaymentMethod | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._reference = undefined;
+      this._type = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._reference = value.reference;
+      this._type = value.type;
+    }
+  }
+
+  // reference - computed: false, optional: false, required: true
+  private _reference?: string; 
+  public get reference() {
+    return this.getStringAttribute('reference');
+  }
+  public set reference(value: string) {
+    this._reference = value;
   }
   // Temporarily expose input value. Use with caution.
-  public get currencyInput() {
-    return this._currency;
+  public get referenceInput() {
+    return this._reference;
+  }
+
+  // type - computed: false, optional: false, required: true
+  private _type?: string; 
+  public get type() {
+    return this.getStringAttribute('type');
+  }
+  public set type(value: string) {
+    this._type = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get typeInput() {
+    return this._type;
   }
 }
 
@@ -445,9 +445,9 @@ export class MainBillingGroup extends cdktf.TerraformResource {
       forEach: config.forEach
     });
     this._billingEmails = config.billingEmails;
+    this._details.internalValue = config.details;
     this._invoiceEmails = config.invoiceEmails;
     this._paymentMethod.internalValue = config.paymentMethod;
-    this._details.internalValue = config.details;
   }
 
   // ==========
@@ -465,35 +465,6 @@ export class MainBillingGroup extends cdktf.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get billingEmailsInput() {
     return this._billingEmails;
-  }
-
-  // invoice_emails - computed: false, optional: false, required: true
-  private _invoiceEmails?: string[]; 
-  public get invoiceEmails() {
-    return this.getListAttribute('invoice_emails');
-  }
-  public set invoiceEmails(value: string[]) {
-    this._invoiceEmails = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get invoiceEmailsInput() {
-    return this._invoiceEmails;
-  }
-
-  // payment_method - computed: false, optional: true, required: false
-  private _paymentMethod = new MainBillingGroupPaymentMethodOutputReference(this, "payment_method");
-  public get paymentMethod() {
-    return this._paymentMethod;
-  }
-  public putPaymentMethod(value: MainBillingGroupPaymentMethod) {
-    this._paymentMethod.internalValue = value;
-  }
-  public resetPaymentMethod() {
-    this._paymentMethod.internalValue = undefined;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get paymentMethodInput() {
-    return this._paymentMethod.internalValue;
   }
 
   // details - computed: true, optional: true, required: false
@@ -517,19 +488,48 @@ export class MainBillingGroup extends cdktf.TerraformResource {
     return this.getStringAttribute('id');
   }
 
+  // invoice_emails - computed: false, optional: false, required: true
+  private _invoiceEmails?: string[]; 
+  public get invoiceEmails() {
+    return this.getListAttribute('invoice_emails');
+  }
+  public set invoiceEmails(value: string[]) {
+    this._invoiceEmails = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get invoiceEmailsInput() {
+    return this._invoiceEmails;
+  }
+
   // name - computed: true, optional: false, required: false
   public get name() {
     return this.getStringAttribute('name');
   }
 
-  // total_project_count - computed: true, optional: false, required: false
-  public get totalProjectCount() {
-    return this.getNumberAttribute('total_project_count');
+  // payment_method - computed: false, optional: true, required: false
+  private _paymentMethod = new MainBillingGroupPaymentMethodOutputReference(this, "payment_method");
+  public get paymentMethod() {
+    return this._paymentMethod;
+  }
+  public putPaymentMethod(value: MainBillingGroupPaymentMethod) {
+    this._paymentMethod.internalValue = value;
+  }
+  public resetPaymentMethod() {
+    this._paymentMethod.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get paymentMethodInput() {
+    return this._paymentMethod.internalValue;
   }
 
   // project_count - computed: true, optional: false, required: false
   public get projectCount() {
     return this.getNumberAttribute('project_count');
+  }
+
+  // total_project_count - computed: true, optional: false, required: false
+  public get totalProjectCount() {
+    return this.getNumberAttribute('total_project_count');
   }
 
   // version - computed: true, optional: false, required: false
@@ -544,9 +544,9 @@ export class MainBillingGroup extends cdktf.TerraformResource {
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
       billing_emails: cdktf.listMapper(cdktf.stringToTerraform, false)(this._billingEmails),
+      details: mainBillingGroupDetailsToTerraform(this._details.internalValue),
       invoice_emails: cdktf.listMapper(cdktf.stringToTerraform, false)(this._invoiceEmails),
       payment_method: mainBillingGroupPaymentMethodToTerraform(this._paymentMethod.internalValue),
-      details: mainBillingGroupDetailsToTerraform(this._details.internalValue),
     };
   }
 
@@ -557,6 +557,12 @@ export class MainBillingGroup extends cdktf.TerraformResource {
         isBlock: false,
         type: "list",
         storageClassType: "stringList",
+      },
+      details: {
+        value: mainBillingGroupDetailsToHclTerraform(this._details.internalValue),
+        isBlock: true,
+        type: "struct",
+        storageClassType: "MainBillingGroupDetails",
       },
       invoice_emails: {
         value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._invoiceEmails),
@@ -569,12 +575,6 @@ export class MainBillingGroup extends cdktf.TerraformResource {
         isBlock: true,
         type: "struct",
         storageClassType: "MainBillingGroupPaymentMethod",
-      },
-      details: {
-        value: mainBillingGroupDetailsToHclTerraform(this._details.internalValue),
-        isBlock: true,
-        type: "struct",
-        storageClassType: "MainBillingGroupDetails",
       },
     };
 

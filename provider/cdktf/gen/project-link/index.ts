@@ -9,11 +9,11 @@ import * as cdktf from 'cdktf';
 
 export interface ProjectLinkConfig extends cdktf.TerraformMetaArguments {
   /**
-  * The project to link.
+  * Must be true to move the project from one sub group to another (both groups' admins agreed). Default false.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/project_link#project_id ProjectLink#project_id}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/project_link#allow_transfer ProjectLink#allow_transfer}
   */
-  readonly projectId: string;
+  readonly allowTransfer?: boolean | cdktf.IResolvable;
   /**
   * The group that pays for the project.
   *
@@ -21,11 +21,11 @@ export interface ProjectLinkConfig extends cdktf.TerraformMetaArguments {
   */
   readonly billingGroupId: string;
   /**
-  * Must be true to move the project from one sub group to another (both groups' admins agreed). Default false.
+  * The project to link.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/project_link#allow_transfer ProjectLink#allow_transfer}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/latest/docs/resources/project_link#project_id ProjectLink#project_id}
   */
-  readonly allowTransfer?: boolean | cdktf.IResolvable;
+  readonly projectId: string;
 }
 
 /**
@@ -77,40 +77,14 @@ export class ProjectLink extends cdktf.TerraformResource {
       connection: config.connection,
       forEach: config.forEach
     });
-    this._projectId = config.projectId;
-    this._billingGroupId = config.billingGroupId;
     this._allowTransfer = config.allowTransfer;
+    this._billingGroupId = config.billingGroupId;
+    this._projectId = config.projectId;
   }
 
   // ==========
   // ATTRIBUTES
   // ==========
-
-  // project_id - computed: false, optional: false, required: true
-  private _projectId?: string; 
-  public get projectId() {
-    return this.getStringAttribute('project_id');
-  }
-  public set projectId(value: string) {
-    this._projectId = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get projectIdInput() {
-    return this._projectId;
-  }
-
-  // billing_group_id - computed: false, optional: false, required: true
-  private _billingGroupId?: string; 
-  public get billingGroupId() {
-    return this.getStringAttribute('billing_group_id');
-  }
-  public set billingGroupId(value: string) {
-    this._billingGroupId = value;
-  }
-  // Temporarily expose input value. Use with caution.
-  public get billingGroupIdInput() {
-    return this._billingGroupId;
-  }
 
   // allow_transfer - computed: true, optional: true, required: false
   private _allowTransfer?: boolean | cdktf.IResolvable; 
@@ -128,6 +102,24 @@ export class ProjectLink extends cdktf.TerraformResource {
     return this._allowTransfer;
   }
 
+  // billing_group_id - computed: false, optional: false, required: true
+  private _billingGroupId?: string; 
+  public get billingGroupId() {
+    return this.getStringAttribute('billing_group_id');
+  }
+  public set billingGroupId(value: string) {
+    this._billingGroupId = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get billingGroupIdInput() {
+    return this._billingGroupId;
+  }
+
+  // effective_from - computed: true, optional: false, required: false
+  public get effectiveFrom() {
+    return this.getStringAttribute('effective_from');
+  }
+
   // id - computed: true, optional: false, required: false
   public get id() {
     return this.getStringAttribute('id');
@@ -138,9 +130,17 @@ export class ProjectLink extends cdktf.TerraformResource {
     return this.getStringAttribute('previous_billing_group_id');
   }
 
-  // effective_from - computed: true, optional: false, required: false
-  public get effectiveFrom() {
-    return this.getStringAttribute('effective_from');
+  // project_id - computed: false, optional: false, required: true
+  private _projectId?: string; 
+  public get projectId() {
+    return this.getStringAttribute('project_id');
+  }
+  public set projectId(value: string) {
+    this._projectId = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get projectIdInput() {
+    return this._projectId;
   }
 
   // =========
@@ -149,19 +149,19 @@ export class ProjectLink extends cdktf.TerraformResource {
 
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
-      project_id: cdktf.stringToTerraform(this._projectId),
-      billing_group_id: cdktf.stringToTerraform(this._billingGroupId),
       allow_transfer: cdktf.booleanToTerraform(this._allowTransfer),
+      billing_group_id: cdktf.stringToTerraform(this._billingGroupId),
+      project_id: cdktf.stringToTerraform(this._projectId),
     };
   }
 
   protected override synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
-      project_id: {
-        value: cdktf.stringToHclTerraform(this._projectId),
+      allow_transfer: {
+        value: cdktf.booleanToHclTerraform(this._allowTransfer),
         isBlock: false,
         type: "simple",
-        storageClassType: "string",
+        storageClassType: "boolean",
       },
       billing_group_id: {
         value: cdktf.stringToHclTerraform(this._billingGroupId),
@@ -169,11 +169,11 @@ export class ProjectLink extends cdktf.TerraformResource {
         type: "simple",
         storageClassType: "string",
       },
-      allow_transfer: {
-        value: cdktf.booleanToHclTerraform(this._allowTransfer),
+      project_id: {
+        value: cdktf.stringToHclTerraform(this._projectId),
         isBlock: false,
         type: "simple",
-        storageClassType: "boolean",
+        storageClassType: "string",
       },
     };
 
