@@ -97,6 +97,7 @@ export class Store {
   adminUserId = '';
   private indexes!: { groups: Map<string, Group>; projects: Map<string, Project>; users: Map<string, User> };
   private stmts = new Map<string, Database.Statement>();
+  private runTx!: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(options: StoreOptions) {
     this.db = new Database(options.file);
@@ -105,6 +106,7 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.runTx = this.db.transaction((fn: () => unknown) => fn());
     if (this.hasDomain()) this.reload();
   }
 
@@ -172,6 +174,22 @@ export class Store {
     };
   }
 
+  /**
+   * A project moved from `fromGroupId`: replace it and adjust the two groups' counts without
+   * recounting everything. The index map is updated in place; `tx` rebuilds it all from the
+   * database if the transaction then fails.
+   */
+  replaceProject(p: Project, fromGroupId: string): void {
+    const s = this.state;
+    const projects = s.projects.map((x) => (x.id === p.id ? p : x));
+    const groups = s.groups.map((g) =>
+      g.id === fromGroupId ? { ...g, projectCount: g.projectCount - 1 } : g.id === p.billingGroupId ? { ...g, projectCount: g.projectCount + 1 } : g,
+    );
+    this.state = { ...s, projects, groups };
+    this.indexes.projects.set(p.id, p);
+    for (const g of groups) if (g.id === fromGroupId || g.id === p.billingGroupId) this.indexes.groups.set(g.id, g);
+  }
+
   group(id: string): Group | undefined {
     return this.indexes.groups.get(id);
   }
@@ -203,10 +221,10 @@ export class Store {
     const state = this.state;
     const tokens = this.tokens;
     try {
-      return this.db.transaction(fn).immediate();
+      return this.runTx.immediate(fn) as T;
     } catch (e) {
-      if (this.state !== state) this.setState(state);
-      this.tokens = tokens;
+      // The database rolled back; rebuild the view from it when this write had touched it.
+      if (this.state !== state || this.tokens !== tokens) this.reload();
       throw e;
     }
   }

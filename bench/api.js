@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+/**
+ * Billing API benchmark (not a test). Starts `cloudbilling serve --rate-limit 0` from the
+ * build (dist/) on a temporary SQLite file, then measures with autocannon at 64 connections:
+ *   - link moves/s: PUT /v1/projects/{id}/billing-group alternating each project between two
+ *     sub groups (allowTransfer), every request a real move;
+ *   - reads/s: GET /v1/billing-groups/{id};
+ * with p50/p99 latency for each, and the raw SQLite transaction rate (one UPDATE per
+ * transaction, WAL, synchronous=NORMAL) on the same machine.
+ *
+ *   npm run bench:api            (builds first)
+ *   node bench/api.js [--duration 10] [--connections 64] [--projects 512]
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir, cpus } = require('node:os');
+const { join } = require('node:path');
+const { parseArgs } = require('node:util');
+const autocannon = require('autocannon');
+const Database = require('better-sqlite3');
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    projects: { type: 'string', default: '512' },
+  },
+});
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const PROJECTS = Number(args.projects);
+const TOKEN = 'bench-admin-token';
+
+async function startServer(dbFile) {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0'], {
+    env: { ...process.env, CLOUDBILLING_ADMIN_TOKEN: TOKEN, CLOUDBILLING_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+async function call(url, method, path, body) {
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.status === 204 ? null : await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+function run(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: DURATION, pipelining: 1, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function summary(name, r) {
+  return {
+    name,
+    requestsPerSecond: Math.round(r.requests.average),
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+  };
+}
+
+function sqliteRate(dir) {
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)');
+  const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, 0)');
+  db.transaction(() => {
+    for (let i = 0; i < 1000; i++) insert.run(i);
+  })();
+  const update = db.prepare('UPDATE t SET v = v + 1 WHERE id = ?');
+  const tx = db.transaction((id) => update.run(id));
+  const end = Date.now() + 3000;
+  let n = 0;
+  while (Date.now() < end) {
+    for (let i = 0; i < 1000; i++) tx(n++ % 1000);
+  }
+  db.close();
+  return Math.round(n / 3);
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'cloudbilling-bench-'));
+  const { url, child } = await startServer(join(dir, 'bench.db'));
+  try {
+    const domain = await call(url, 'GET', '/v1/domain');
+    await call(url, 'PATCH', `/v1/billing-groups/${domain.mainGroupId}`, { paymentMethod: { type: 'account', reference: 'pm_bench' } });
+    const mk = (name) => call(url, 'POST', '/v1/billing-groups', { name, billingEmails: ['b@example.com'], invoiceEmails: ['b@example.com'], paymentMethod: { type: 'card', reference: 'pm_b' } });
+    const a = await mk('Bench A');
+    const b = await mk('Bench B');
+    const projects = [];
+    for (let i = 0; i < PROJECTS; i++) {
+      const p = await call(url, 'POST', '/v1/projects', { name: `bench-${i}` });
+      await call(url, 'PUT', `/v1/projects/${p.id}/billing-group`, { billingGroupId: a.id });
+      projects.push(p.id);
+    }
+
+    // Each connection owns a disjoint set of projects and knows where each one is, so every
+    // request is a real move (A -> B -> A ...), never a no-op.
+    let nextConnection = 0;
+    const perConnection = Math.max(1, Math.floor(PROJECTS / CONNECTIONS));
+    const moves = await run({
+      url,
+      requests: [
+        {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          setupRequest: (req, context) => {
+            if (context.slot === undefined) {
+              context.slot = nextConnection++;
+              context.i = 0;
+              context.where = new Map();
+            }
+            const pid = projects[(context.slot * perConnection + (context.i++ % perConnection)) % projects.length];
+            const to = context.where.get(pid) === b.id ? a.id : b.id;
+            context.where.set(pid, to);
+            return { ...req, path: `/v1/projects/${pid}/billing-group`, body: JSON.stringify({ billingGroupId: to, allowTransfer: true }) };
+          },
+        },
+      ],
+    });
+    const reads = await run({ url: `${url}/v1/billing-groups/${a.id}`, headers: { authorization: `Bearer ${TOKEN}` } });
+
+    // Consistency after the run.
+    const snap = await call(url, 'GET', '/v1/snapshot');
+    const counted = snap.groups.reduce((s, g) => s + g.projectCount, 0);
+    const txPerSecond = sqliteRate(dir);
+
+    const result = {
+      machine: { cpus: cpus().length, model: cpus()[0] && cpus()[0].model, node: process.version },
+      settings: { connections: CONNECTIONS, durationSeconds: DURATION, projects: PROJECTS },
+      linkMoves: summary('link moves (PUT /v1/projects/{id}/billing-group)', moves),
+      reads: summary('reads (GET /v1/billing-groups/{id})', reads),
+      sqliteTransactionsPerSecond: txPerSecond,
+      consistent: counted === snap.projects.length,
+    };
+    console.log('');
+    console.log(`machine: ${result.machine.cpus} cpus, ${result.machine.model}, node ${result.machine.node}`);
+    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects`);
+    for (const s of [result.linkMoves, result.reads]) {
+      console.log(`${s.name}: ${s.requestsPerSecond}/s  p50 ${s.p50ms} ms  p99 ${s.p99ms} ms  (total ${s.total}, non-2xx ${s.non2xx}, errors ${s.errors})`);
+    }
+    console.log(`raw SQLite transactions (UPDATE, WAL, synchronous=NORMAL): ${txPerSecond}/s`);
+    console.log(`project counts consistent after the run: ${result.consistent}`);
+    console.log(JSON.stringify(result));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,74 @@
+/** The store: versioned migrations, and the in-memory view always equal to the committed database. */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, MIGRATIONS } from '../../provider/server/migrations';
+import { BillingService } from '../../provider/server/service';
+import { Store, withCounts } from '../../provider/server/store';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cloudbilling-store-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('migrations run once, in order, and are recorded', () => {
+  const db = new Database(':memory:');
+  expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
+  expect(migrate(db)).toEqual([]);
+  const extra = [...MIGRATIONS, { version: 99, name: 'test column', up: (d: Database.Database) => d.exec('ALTER TABLE projects ADD COLUMN note TEXT') }];
+  expect(migrate(db, extra)).toEqual([99]);
+  const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+  expect(rows).toEqual([...MIGRATIONS.map((m) => ({ version: m.version, name: m.name })), { version: 99, name: 'test column' }]);
+  db.close();
+});
+
+test('a failing migration is rolled back and not recorded', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  const bad = [...MIGRATIONS, { version: 2, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE x (a); SELECT nope FROM nowhere;') }];
+  expect(() => migrate(db, bad)).toThrow();
+  expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'x'").get()).toEqual({ n: 0 });
+  expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 1 });
+  db.close();
+});
+
+test('pragmas: WAL, synchronous NORMAL, foreign keys on', () => {
+  const store = new Store({ file: join(dir, 'pragmas.db') });
+  expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+  expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+  expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+  expect(Number(store.db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
+  store.close();
+});
+
+test('a transaction that fails after changing the view restores it from the database', () => {
+  const store = new Store({ file: join(dir, 'rollback.db') });
+  const service = new BillingService(store);
+  service.bootstrap({ domain: 'rb', adminEmail: 'a@example.com', adminToken: 't' });
+  const admin = store.user(store.adminUserId)!;
+  store.tx(() => service.updateGroup(admin, store.state.domain.mainGroupId, { paymentMethod: { type: 'card', reference: 'x' } }));
+  const g = store.tx(() => service.createGroup(admin, { name: 'G', billingEmails: ['a@example.com'], invoiceEmails: ['a@example.com'] })).body as { id: string };
+  const p = store.tx(() => service.createProject(admin, 'p')).body as { id: string };
+  const before = JSON.stringify(store.state);
+
+  expect(() =>
+    store.tx(() => {
+      service.link(admin, p.id, { billingGroupId: g.id });
+      service.createUser(admin, { email: 'ghost@example.com', name: 'ghost' });
+      throw new Error('boom after the writes');
+    }),
+  ).toThrow('boom');
+  expect(JSON.stringify(store.state)).toBe(before);
+  expect(store.project(p.id)!.billingGroupId).toBe(store.state.domain.mainGroupId);
+  expect(store.state.users.map((u) => u.email)).not.toContain('ghost@example.com');
+  expect((store.db.prepare('SELECT billing_group_id AS g FROM projects WHERE id = ?').get(p.id) as { g: string }).g).toBe(store.state.domain.mainGroupId);
+
+  // The incremental view after many moves equals a fresh load.
+  for (let i = 0; i < 20; i++) store.tx(() => (i % 2 ? service.unlink(admin, p.id) : service.link(admin, p.id, { billingGroupId: g.id })));
+  const live = JSON.stringify(withCounts(store.state));
+  store.reload();
+  expect(JSON.stringify(withCounts(store.state))).toBe(live);
+  store.close();
+});
