@@ -372,27 +372,27 @@ function formatPath(path: (string | number)[]): string {
 }
 
 /**
- * The Aspect behind `enableBillingRules`. On each synth it checks the whole stack once
- * (when visiting the scope it was added to), adds a validation to every billing resource
- * that returns that resource's violations, and adds the synth-time warnings as construct
- * warnings.
+ * The Aspect behind `enableBillingRules`, added to a stack. On each synth it checks the
+ * whole stack once (when visiting the stack), adds a validation to every billing resource
+ * of the stack that returns that resource's violations, and adds the synth-time warnings
+ * as construct warnings (once each).
  */
 export class BillingRules implements IAspect {
   private result: StackCheckResult | undefined;
   private readonly validated = new WeakSet<IConstruct>();
-  private readonly warned = new Map<IConstruct, Set<string>>();
+  private readonly warned = new WeakMap<IConstruct, Set<string>>();
 
   constructor(
-    private readonly scope: IConstruct,
+    readonly stack: TerraformStack,
     private readonly options: BillingRulesOptions = {},
   ) {}
 
   visit(node: IConstruct): void {
-    if (node === this.scope) {
+    if (node === this.stack) {
       this.result = undefined; // a new synth: the stack may have changed since the last one
       for (const w of this.current().warnings) this.warnOnce(w);
     }
-    if (isBillingResource(node) && !this.validated.has(node)) {
+    if (isBillingResource(node) && !this.validated.has(node) && TerraformStack.of(node) === this.stack) {
       this.validated.add(node);
       node.node.addValidation({
         validate: () => this.current().errors.filter((d) => d.construct === node).map(formatStackDiagnostic),
@@ -402,7 +402,7 @@ export class BillingRules implements IAspect {
 
   /** The check of the current synth (computed once per synth). */
   current(): StackCheckResult {
-    if (!this.result) this.result = checkBillingStack(TerraformStack.of(this.scope), this.options);
+    if (!this.result) this.result = checkBillingStack(this.stack, this.options);
     return this.result;
   }
 
@@ -416,18 +416,24 @@ export class BillingRules implements IAspect {
   }
 }
 
-const enabled = new WeakMap<IConstruct, BillingRules>();
+const enabled = new WeakMap<TerraformStack, BillingRules>();
 
 /**
  * Check the whole stack against the billing rules at every synth. `app.synth()` then fails
- * with every violation (code, construct path, attribute). Calling it again on the same
- * scope returns the existing Aspect. Usually `scope` is the stack.
+ * with every violation (code, construct path, attribute). `scope` is the stack, or any
+ * construct inside it (the rules always cover the whole stack). Calling it again for the
+ * same stack returns the existing Aspect.
  */
 export function enableBillingRules(scope: IConstruct, options: BillingRulesOptions = {}): BillingRules {
-  const existing = enabled.get(scope);
+  // CDKTF runs aspects per stack, from the stack down: one added to the App would never run.
+  if (!scope.node.scopes.some((s) => TerraformStack.isStack(s))) {
+    throw new TypeError(`enableBillingRules needs a stack or a construct inside one, not ${scope.node.path || 'the App'}: call it for each stack`);
+  }
+  const stack = TerraformStack.of(scope);
+  const existing = enabled.get(stack);
   if (existing) return existing;
-  const rules = new BillingRules(scope, options);
-  Aspects.of(scope).add(rules);
-  enabled.set(scope, rules);
+  const rules = new BillingRules(stack, options);
+  Aspects.of(stack).add(rules);
+  enabled.set(stack, rules);
   return rules;
 }

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Fn, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { Construct } from 'constructs';
 import {
   BillingGroup,
   CloudbillingProvider,
@@ -330,5 +331,27 @@ describe('provider configurations', () => {
     // Within one configuration the rules still apply.
     group(stack, 'there-again', 'TEAM', { provider: other });
     expect(codes(checkBillingStack(stack).errors)).toEqual(['billing/there-again NAME_TAKEN']);
+  });
+});
+
+describe('enableBillingRules', () => {
+  it('refuses the App, where CDKTF would never run it', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-rules-')) });
+    outdirs.push(app.outdir);
+    expect(() => enableBillingRules(app)).toThrow(/call it for each stack/);
+  });
+
+  it('given a construct inside a stack, checks the whole stack', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-rules-'));
+    outdirs.push(outdir);
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, 'outer');
+    new CloudbillingProvider(stack, 'cloudbilling');
+    const team = new Construct(stack, 'team');
+    const rules = enableBillingRules(team);
+    expect(enableBillingRules(stack)).toBe(rules);
+    new BillingGroup(team, 'inside', { name: 'Same', ...contacts, paymentMethod: card });
+    group(stack, 'outside', 'same');
+    expect(synthError(app)).toContain('[outer/outside] NAME_TAKEN');
   });
 });
