@@ -128,7 +128,14 @@ export class BillingDomain extends pulumi.ComponentResource {
       const mine = (x: DomainDiagnostic) => fresh.some((d) => d.name === x.resource && d.kind === x.kind);
       const newErrors = errors.filter(mine);
       this.#verdict.errors.push(...newErrors);
-      this.#verdict.warnings.push(...warnings.filter(mine));
+      const newWarnings = warnings.filter(mine);
+      this.#verdict.warnings.push(...newWarnings);
+      // Logged from the program, on the resource: the program is connected to the engine
+      // (a dynamic provider's own pulumi.log output may only reach stderr, pulumi/pulumi#18249).
+      for (const w of newWarnings) {
+        const d = fresh.find((x) => x.name === w.resource && x.kind === w.kind);
+        void pulumi.log.warn(reasonOf(w), d?.resource);
+      }
       if (newErrors.length > 0) {
         const line = (e: DomainDiagnostic) => `${e.code}: ${e.kind} "${e.resource}": ${reasonOf(e).slice(e.code.length + 2)}`;
         for (const e of newErrors) void pulumi.log.error(line(e), this);

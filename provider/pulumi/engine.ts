@@ -592,7 +592,10 @@ export const engine = {
     const live = await guarded(() => OPS[kind].read(client, id, props));
     if (!live) return {}; // vanished: Pulumi drops it from state
     const out = { ...localOf(kind, props), ...live, ...extras(props) };
-    return { id, props: out, inputs: out };
+    // Refreshed inputs: the writable attributes as they are live (drift shows in the next diff).
+    const inputs: Props = extras(props);
+    for (const [name] of writable(kind)) if (out[name] !== undefined) inputs[name] = out[name];
+    return { id, props: out, inputs };
   },
 
   async update(kind: ResourceKind, id: string, olds: Props, news: Props): Promise<dyn.UpdateResult> {

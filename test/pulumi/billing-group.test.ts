@@ -148,6 +148,8 @@ describe('sub groups', () => {
     const r = await read('billingGroup', c.id, c.outs);
     expect(r.id).toBe(c.id);
     expect(r.props).toMatchObject({ name: 'Renamed outside', version: 2, deletionProtection: false });
+    expect(r.inputs).toMatchObject({ name: 'Renamed outside', deletionProtection: false });
+    expect(r.inputs).not.toHaveProperty('version'); // refreshed inputs hold the writable attributes only
     expect((await diff('billingGroup', c.id, r.props, inputs)).changes).toBe(true);
 
     // Update (a rename is checked as an update of that group, not a create).
