@@ -215,14 +215,19 @@ export function renderTerraform(model: ExportModel, opts: { secrets?: boolean } 
 
 // ---- TypeScript (CDKTF and Pulumi) ------------------------------------------------
 
-function ts(v: Val, secret: (name: string) => string, indent: string): string {
+/**
+ * A value as TypeScript. `terraformStrings`: CDKTF writes strings into Terraform JSON,
+ * where `${` and `%{` start templates, so literal ones are escaped (`$${`, `%%{`).
+ */
+function ts(v: Val, secret: (name: string) => string, indent: string, terraformStrings = false): string {
   if ('ref' in v) return `${camel(v.ref)}.id`;
   if ('secret' in v) return secret(v.secret);
   if ('obj' in v) {
-    const inner = Object.entries(v.obj).map(([k, x]) => `${indent}  ${k}: ${ts(x, secret, indent + '  ')},`);
+    const inner = Object.entries(v.obj).map(([k, x]) => `${indent}  ${k}: ${ts(x, secret, indent + '  ', terraformStrings)},`);
     return `{\n${inner.join('\n')}\n${indent}}`;
   }
-  return JSON.stringify(v.lit);
+  if (!terraformStrings) return JSON.stringify(v.lit);
+  return JSON.stringify(v.lit, (_k, x) => (typeof x === 'string' ? x.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{') : x));
 }
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -249,7 +254,7 @@ export function renderCdktf(model: ExportModel, opts: { secrets?: boolean } = {}
     const cls = resources[o.kind].className;
     if (o.comment) out.push(`    // ${o.comment.replace(/\n/g, ' ')}`);
     out.push(`    const ${camel(o.name)} = new ${cls}(this, '${o.name}', {`);
-    for (const [k, v] of Object.entries(o.values)) out.push(`      ${k}: ${ts(v, (s) => `${camel(s)}.stringValue`, '      ')},`);
+    for (const [k, v] of Object.entries(o.values)) out.push(`      ${k}: ${ts(v, (s) => `${camel(s)}.stringValue`, '      ', true)},`);
     out.push('    });', `    ${camel(o.name)}.importFrom(${JSON.stringify(o.importId)});`);
   }
   out.push('  }', '}', '', 'const app = new App();', "new BillingStack(app, 'billing');", 'app.synth();', '');

@@ -8,9 +8,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import ts from 'typescript';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
+import { REPO_ROOT, prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
 import { builtCliAvailable, cli } from './helpers';
 
 const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
@@ -111,6 +113,35 @@ run('export → terraform import → drift', () => {
     const json = JSON.parse(r.stdout);
     expect(json.items).toEqual([]);
     expect(json.managed).toBe(7);
+  });
+
+  test('the CDKTF export synthesizes and its first plan only imports', async () => {
+    const cdk = path.join(dir, 'cdktf');
+    const r = await cli(['export', '--format', 'cdktf', '--out', cdk], { env });
+    expect(r.code).toBe(0);
+    const source = fs.readFileSync(path.join(cdk, 'main.ts'), 'utf8');
+    fs.writeFileSync(path.join(cdk, 'main.js'), ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+    // Resolve `cloudbilling/cdktf` to this package's build, `cdktf` to its dependencies.
+    const nodePath = path.join(dir, 'node_path');
+    fs.mkdirSync(nodePath);
+    fs.symlinkSync(REPO_ROOT, path.join(nodePath, 'cloudbilling'));
+    const synth = spawnSync(process.execPath, ['main.js'], {
+      cwd: cdk,
+      env: { ...process.env, NODE_PATH: [nodePath, path.join(REPO_ROOT, 'node_modules')].join(path.delimiter), CHECKPOINT_DISABLE: '1' },
+      encoding: 'utf8',
+    });
+    expect(synth.stderr).toBe('');
+    expect(synth.status).toBe(0);
+    const stack = path.join(cdk, 'cdktf.out', 'stacks', 'billing');
+    const secrets = Object.fromEntries(
+      [...fs.readFileSync(path.join(cdk, 'secrets.env'), 'utf8').matchAll(/^export (TF_VAR_\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(Object.keys(secrets)).toHaveLength(2);
+    const tfEnv = { ...tf.env, ...env, ...secrets };
+    expect((await runTerraform(stack, ['init', '-input=false', '-no-color'], tfEnv)).code).toBe(0);
+    const plan = await runTerraform(stack, ['plan', '-input=false', '-no-color'], tfEnv);
+    expect(plan.stderr).toBe('');
+    expect(plan.stdout).toMatch(/Plan: 7 to import, 0 to add, 0 to change, 0 to destroy/);
   });
 
   test('out-of-band changes are reported with who and when', async () => {
