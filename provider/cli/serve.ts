@@ -9,6 +9,7 @@
  * never logged. SIGINT/SIGTERM close the server gracefully.
  */
 import { parseArgs } from 'node:util';
+import { checkGroupInput, isValidEmail } from '../domain/rules';
 import { DEFAULTS, startServer } from '../server';
 
 const HELP = `usage: cloudbilling serve [options]
@@ -63,7 +64,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     port = intOption('port', values.port, DEFAULTS.port, 0, 65535);
     rateLimit = intOption('rate-limit', values['rate-limit'], DEFAULTS.rateLimit, 0, 1_000_000_000);
-    if (values.domain !== undefined && values.domain.trim() === '') throw new Error('--domain must not be blank');
+    if (values.domain !== undefined && checkGroupInput({ name: values.domain }).length > 0) {
+      throw new Error('--domain must be 1-64 characters, not blank, without control characters (it names the main group)');
+    }
+    if (values['admin-email'] !== undefined && !isValidEmail(values['admin-email'])) {
+      throw new Error(`--admin-email ${JSON.stringify(values['admin-email'])} is not a valid e-mail address`);
+    }
   } catch (e) {
     process.stderr.write(`cloudbilling serve: ${(e as Error).message}\n`);
     return 2;

@@ -105,6 +105,9 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // ---- users and permissions
   app.get('/v1/users', { schema: { ...tags('users'), response: S.replies(200, R.list) } }, async (req) => ({ items: service.listUsers(req.actor) }));
+  app.get('/v1/users/:id', { schema: { ...tags('users'), params: S.idParams, response: S.replies(200, R.any) } }, async (req) =>
+    service.getUser(req.actor, (req.params as IdParams).id),
+  );
   app.post('/v1/users', { schema: { ...tags('users'), body: S.userCreateBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
     write(req, reply, () => service.createUser(req.actor, req.body as { email: string; name: string; role?: 'billing_admin' | null })),
   );
@@ -206,6 +209,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // ---- plan
   app.post('/v1/plan', { schema: { ...tags('plan'), body: S.planBody, response: S.replies(200, R.plan) } }, async (req) =>
-    service.plan(req.actor, (req.body as { changes: Change[] }).changes),
+    // confirmName is accepted on planned deletes but not checked (SPEC §3).
+    service.plan(req.actor, (req.body as { changes: Change[] }).changes.map((c) => (c.op === 'deleteGroup' ? { op: c.op, id: c.id } : c))),
   );
 }

@@ -103,7 +103,7 @@ export const planBody: JsonSchema = {
           },
           {
             if: { properties: { op: { const: 'deleteGroup' } } },
-            then: { required: ['id'], additionalProperties: false, properties: { op: {}, id: { type: 'string' } } },
+            then: { required: ['id'], additionalProperties: false, properties: { op: {}, id: { type: 'string' }, confirmName: { type: 'string' } } },
           },
           {
             if: { properties: { op: { const: 'link' } } },

@@ -291,6 +291,12 @@ export class BillingService {
     return this.state.users.filter((u) => u.id === actor.id);
   }
 
+  getUser(actor: User, id: string): User {
+    const u = this.userById(id);
+    if (!this.isAdmin(actor) && u.id !== actor.id) throw forbidden('Only a billing_admin can read other users.');
+    return u;
+  }
+
   groupPermissions(actor: User, groupId: string): Permission[] {
     this.readableGroup(actor, groupId);
     return this.state.permissions.filter((p) => p.billingGroupId === groupId);

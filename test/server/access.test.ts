@@ -51,6 +51,9 @@ test('users: created with a token shown once; the token works; e-mails are uniqu
   expect(r.data).toEqual({ id: expect.stringMatching(/^usr-[0-9a-f]{16}$/), email: 'new@example.com', name: 'New', role: null, token: expect.any(String), warnings: [] });
   const me = f.as(r.data.token);
   expect(expectOk(await me.get('/v1/users')).items).toEqual([{ id: r.data.id, email: 'new@example.com', name: 'New', role: null }]);
+  expect(expectOk(await me.get(`/v1/users/${r.data.id}`))).toEqual({ id: r.data.id, email: 'new@example.com', name: 'New', role: null });
+  expectError(await me.get(`/v1/users/${admin2.id}`), 403, 'FORBIDDEN');
+  expectError(await f.admin.get('/v1/users/usr-ffffffffffffffff'), 404, 'USER_NOT_FOUND');
   const all = expectOk(await f.admin.get('/v1/users')).items;
   expect(all.length).toBeGreaterThanOrEqual(6);
   expect(all.every((u: Record<string, unknown>) => !('token' in u))).toBe(true);

@@ -108,6 +108,8 @@ test('cloudbilling serve prints the URL and a generated token once, and stops on
     expect(await again).toBe(0);
     expect(await run(['--port', 'abc'])).toBe(2);
     expect(await run(['--bogus'])).toBe(2);
+    expect(await run(['--admin-email', 'nope'])).toBe(2);
+    expect(await run(['--domain', '   '])).toBe(2);
   } finally {
     spy.mockRestore();
     if (saved.token !== undefined) process.env.CLOUDBILLING_ADMIN_TOKEN = saved.token;
