@@ -178,3 +178,53 @@ export function renderGenerated(): string {
     "import { prepareResource } from './prepare';\n\n";
   return header + conn + renderNested(reg) + body.replace(/\n+$/, '\n');
 }
+
+// ---- docs ---------------------------------------------------------------------------
+
+function docType(t: AttrType): string {
+  switch (t.kind) {
+    case 'string':
+      return t.enum ? t.enum.map((v) => `\`"${v}"\``).join(' \\| ') : 'string';
+    case 'number':
+      return 'number';
+    case 'bool':
+      return 'boolean';
+    case 'list':
+      return `${docType(t.element)}[]`;
+    case 'object':
+      return `{ ${Object.entries(t.attributes)
+        .map(([k, a]) => `${k}${a.presence === 'required' ? '' : '?'}: ${docType(a.type)}`)
+        .join(', ')} }`;
+  }
+}
+
+const PRESENCE_DOC: Record<Attribute['presence'], string> = {
+  required: 'required',
+  optional: 'optional',
+  optionalComputed: 'optional (API value kept when unset)',
+  computed: 'output',
+};
+
+/** The reference section of docs/pulumi.md (between the GENERATED markers). */
+export function renderDocsReference(): string {
+  let out = '';
+  for (const [kind, def] of Object.entries(resources) as [ResourceKind, ResourceDefinition][]) {
+    out += `### \`${def.className}\`\n\n${def.description} Destroying it ${def.destroy}.\n\n`;
+    out += `| property | type | | notes |\n|---|---|---|---|\n`;
+    for (const [name, a] of Object.entries(def.attributes)) {
+      const notes = [a.description.replace(/\|/g, '\\|')];
+      if (a.replace) notes.push('**Replaces** the resource when changed.');
+      if (a.sensitive || (a.type.kind === 'object' && Object.values(a.type.attributes).some((x) => x.sensitive))) notes.push('Stored as a secret.');
+      out += `| \`${name}\` | ${docType(a.type)} | ${name === 'id' ? 'output (the resource id)' : PRESENCE_DOC[a.presence]} | ${notes.join(' ')} |\n`;
+    }
+    if (ADOPTABLE[kind]) out += `| \`adopt\` | boolean | optional | ${ADOPT_DESCRIPTION[kind as Exclude<ResourceKind, 'mainBillingGroup'>]} |\n`;
+    for (const [name, a] of Object.entries(providerConfig.attributes)) {
+      const what = a.description.split(' Default:')[0];
+      const env = /CLOUDBILLING_[A-Z_]+/.exec(a.description)?.[0];
+      const fallback = `Unset: stack config \`cloudbilling:${name}\`${env ? `, then \`${env}\`` : ''}.`;
+      out += `| \`${name}\` | ${docType(a.type)} | optional | ${what} ${fallback}${a.sensitive ? ' Stored as a secret.' : ''} |\n`;
+    }
+    out += '\n';
+  }
+  return out;
+}

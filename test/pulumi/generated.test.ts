@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderGenerated } from '../../provider/pulumi/codegen';
+import { renderDocsReference, renderGenerated } from '../../provider/pulumi/codegen';
 import { resources } from '../../provider/domain/resources';
 
 const file = join(__dirname, '../../provider/pulumi/generated.ts');
@@ -26,4 +26,18 @@ test('every attribute of every definition appears in the generated types', () =>
       if (a.presence !== 'computed') expect(text).toMatch(new RegExp(`\\n  ${name}\\??: pulumi\\.Input<`));
     }
   }
+});
+
+test('docs/pulumi.md reference section matches the definitions', () => {
+  const docs = join(__dirname, '../../docs/pulumi.md');
+  const begin = '<!-- BEGIN GENERATED REFERENCE -->\n';
+  const end = '<!-- END GENERATED REFERENCE -->';
+  const text = readFileSync(docs, 'utf8');
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  expect(i).toBeGreaterThan(0);
+  expect(j).toBeGreaterThan(i);
+  const want = text.slice(0, i + begin.length) + renderDocsReference() + text.slice(j);
+  if (process.env.CLOUDBILLING_REGEN === '1') writeFileSync(docs, want);
+  expect(readFileSync(docs, 'utf8')).toBe(want);
 });
