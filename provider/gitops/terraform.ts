@@ -99,7 +99,7 @@ interface RcInfo {
  * A reference without an instance key to a resource with several instances resolves only
  * when the referrer has an instance with the same key (the `for_each = same map` pattern).
  */
-function resolveRefs(refs: string[], from: RcInfo, all: RcInfo[]): string[] {
+function resolveRefs(refs: string[], from: RcInfo, byResource: Map<string, RcInfo[]>): string[] {
   const out = new Set<string>();
   // `x.teams["a"].id` also lists the bare `x.teams`: the keyed form decides.
   const keyed = new Set(refs.map((r) => REF_RE.exec(r)).filter((m) => m && m[3] !== undefined).map((m) => `${m![1]}.${m![2]}`));
@@ -108,7 +108,7 @@ function resolveRefs(refs: string[], from: RcInfo, all: RcInfo[]): string[] {
     if (!m) continue;
     const [, type, name, key] = m;
     if (key === undefined && keyed.has(`${type}.${name}`)) continue;
-    const candidates = all.filter((r) => r.type === type && r.name === name && r.module === from.module);
+    const candidates = byResource.get(`${from.module}|${type}.${name}`) ?? [];
     if (candidates.length === 0) continue;
     if (key !== undefined) {
       const want = key.startsWith('"') ? JSON.parse(key) : Number(key);
@@ -133,6 +133,26 @@ export function parseTerraformPlan(doc: Json): ParsedPlan {
     module: rc.module_address ?? '',
     index: rc.index,
   }));
+  // Indexes, so that a plan of thousands of resources is read in linear time.
+  const byResource = new Map<string, RcInfo[]>();
+  for (const info of infos) {
+    const key = `${info.module}|${info.type}.${info.name}`;
+    const list = byResource.get(key);
+    if (list) list.push(info);
+    else byResource.set(key, [info]);
+  }
+  const configs = new Map<string, Json>();
+  const loadedModules = new Set<string>();
+  const configOf = (rc: Json): Json | undefined => {
+    const path = moduleCallPath(rc.module_address);
+    const modulePath = path.join('.');
+    if (!loadedModules.has(modulePath)) {
+      loadedModules.add(modulePath);
+      const mod = configModule(doc.configuration?.root_module, path);
+      for (const r of (mod?.resources ?? []) as Json[]) if (r.mode === 'managed') configs.set(`${modulePath}|${r.type}.${r.name}`, r);
+    }
+    return configs.get(`${modulePath}|${rc.type}.${rc.name}`);
+  };
   const resources: PlannedResource[] = [];
   let otherResources = 0;
   rcs.forEach((rc, i) => {
@@ -149,12 +169,11 @@ export function parseTerraformPlan(doc: Json): ParsedPlan {
     const before = normalizeValues(def, change.before, { sensitive: change.before_sensitive });
     const after = normalizeValues(def, change.after, { unknown: change.after_unknown, sensitive: change.after_sensitive });
     const refs: Record<string, string[]> = {};
-    const mod = configModule(doc.configuration?.root_module, moduleCallPath(rc.module_address));
-    const cfg = (mod?.resources ?? []).find((r: Json) => r.mode === 'managed' && r.type === rc.type && r.name === rc.name);
+    const cfg = configOf(rc);
     const unknown = change.after_unknown ?? {};
     for (const [key, expr] of Object.entries<Json>(cfg?.expressions ?? {})) {
       if (unknown[key] !== true || !Array.isArray(expr?.references)) continue;
-      const resolved = resolveRefs(expr.references, infos[i], infos);
+      const resolved = resolveRefs(expr.references, infos[i], byResource);
       if (resolved.length > 0) refs[toCamel(key)] = resolved;
     }
     const planned: PlannedResource = { address: infos[i].address, label: infos[i].address, kind, action, before, after, refs };
