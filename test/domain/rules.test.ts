@@ -467,9 +467,37 @@ describe('whole change set semantics', () => {
     expect(r.errors).toEqual([]);
   });
 
-  test('a delete frees its name for a create in the same set', () => {
-    const r = run(S, [{ op: 'deleteGroup', id: B }, { op: 'createGroup', group: groupInput('team b') }]);
+  test('a delete frees its name for a create in the same set, and the name then means the new group', () => {
+    const r = run(S, [
+      { op: 'deleteGroup', id: B },
+      { op: 'createGroup', group: groupInput('team b') },
+      { op: 'link', projectId: 'p2', billingGroupName: 'Team B' },
+    ]);
     expect(r.errors).toEqual([]);
+    expect(r.next.projects.find((p) => p.id === 'p2')!.billingGroupId).toBe('planned:1');
+  });
+
+  test('an update repeating its own name does not take the blame for a create with that name', () => {
+    const r = run(S, [{ op: 'createGroup', group: groupInput('team a') }, { op: 'updateGroup', id: A, group: { name: 'Team A' } }]);
+    expect(r.errors.map((d) => [d.code, d.index])).toEqual([['NAME_TAKEN', 0]]);
+  });
+
+  test('three groups with one name: both newcomers clash with the existing group', () => {
+    const r = run(S, [{ op: 'createGroup', group: groupInput('TEAM A') }, { op: 'createGroup', group: groupInput('team a') }]);
+    expect(r.errors.map((d) => [d.code, d.index])).toEqual([
+      ['NAME_TAKEN', 0],
+      ['NAME_TAKEN', 1],
+    ]);
+    for (const d of r.errors) expect(d.detail).toContain(`group ${A}`);
+  });
+
+  test('deleting main does not make main "being deleted" for the other changes', () => {
+    const r = run(S, [
+      { op: 'deleteGroup', id: MAIN_ID },
+      { op: 'link', projectId: 'p1', billingGroupId: MAIN_ID },
+      { op: 'grant', userId: 'u1', billingGroupId: MAIN_ID },
+    ]);
+    expect(codes(r.errors)).toEqual(['MAIN_GROUP_UNDELETABLE']);
   });
 
   test('a create may not take the main group name, even with a rename of main in the set', () => {
@@ -565,6 +593,17 @@ describe('whole change set semantics', () => {
     expect(codes(r.errors)).toEqual(['PROJECT_MULTI_LINK']);
     expect(r.errors[0]).toMatchObject({ index: 2, path: ['projectId'] });
     expect(r.errors[0].detail).toMatch(/Changes 1 and 2/);
+  });
+
+  test('a second link is PROJECT_MULTI_LINK also when the first one names a missing group', () => {
+    const r = run(S, [
+      { op: 'link', projectId: 'p2', billingGroupId: 'sub-99' },
+      { op: 'link', projectId: 'p2', billingGroupId: A },
+    ]);
+    expect(r.errors.map((d) => [d.code, d.index])).toEqual([
+      ['GROUP_NOT_FOUND', 0],
+      ['PROJECT_MULTI_LINK', 1],
+    ]);
   });
 
   test('three links for one project: each extra one is reported against the first', () => {
@@ -685,6 +724,14 @@ describe('whole change set semantics', () => {
     expect(r.next.permissions).toEqual(S.permissions);
   });
 
+  test.each([3, 5])('STALE_VERSION for If-Match %i when the group is at version 4 (older or unknown)', (v) => {
+    const s = base().sub('Team C', { version: 4 }).build();
+    const r = run(s, [{ op: 'updateGroup', id: 'sub-3', group: {}, expectedVersion: v }]);
+    expect(codes(r.errors)).toEqual(['STALE_VERSION']);
+    expect(r.errors[0].summary).toContain(`since version ${v}`);
+    expect(r.errors[0].detail).toContain('If-Match: "4"');
+  });
+
   test('STALE_VERSION compares with the live version, not with other updates in the set', () => {
     const r = run(S, [
       { op: 'updateGroup', id: B, group: { billingEmails: ['x@example.com'] }, expectedVersion: 1 },
@@ -719,6 +766,15 @@ describe('whole change set semantics', () => {
     ]);
     expect(r.warnings).toEqual([]);
     expect(r.next).toBe(r.input);
+  });
+
+  test.each([
+    ['no role', { id: 'u1', role: null }],
+    ['an unknown role', { id: 'u1', role: 'viewer' }],
+    ['role missing', { id: 'u1' }],
+  ])('FORBIDDEN for an actor with %s', (_what, actor) => {
+    const r = run(S, [{ op: 'updateGroup', id: A, group: {} }], { now: NOW, actor: actor as EvaluateContext['actor'] });
+    expect(codes(r.errors)).toEqual(['FORBIDDEN']);
   });
 
   test('with errors, next is the very same state object', () => {
@@ -835,6 +891,18 @@ describe('unknown (undefined) values are skipped, never guessed', () => {
       { op: 'updateGroup', id: B, group: { paymentMethod: undefined } },
     ]);
     expect(all(r)).toEqual([]);
+  });
+
+  test('an update of a group without payment method: unknown paymentMethod -> no warning, absent -> warning', () => {
+    const s = base().sub('Team C', { paymentMethod: null }).build();
+    expect(all(run(s, [{ op: 'updateGroup', id: 'sub-3', group: { paymentMethod: undefined } }]))).toEqual([]);
+    expect(codes(all(run(s, [{ op: 'updateGroup', id: 'sub-3', group: { name: 'Team C2' } }])))).toEqual(['NO_PAYMENT_METHOD']);
+  });
+
+  test('a reference with both an id and a name goes by the id', () => {
+    const r = run(S, [{ op: 'link', projectId: 'p2', billingGroupId: B, billingGroupName: 'Team A' }]);
+    expect(r.errors).toEqual([]);
+    expect(r.next.projects.find((p) => p.id === 'p2')!.billingGroupId).toBe(B);
   });
 
   test('paymentMethod absent on a create means none -> NO_PAYMENT_METHOD', () => {
