@@ -1,0 +1,41 @@
+#!/bin/sh
+# Plan a Terraform folder and review the saved plan against the billing rules.
+#
+#   review.sh TERRAFORM_DIR REPORT.md
+#
+# Writes the Markdown report (a PR comment) to REPORT.md and exits like
+# `cloudbilling review`: 0 clean, 1 rule errors, 2 the plan could not be made or read.
+# STRICT=1 treats warnings as errors. CLOUDBILLING overrides the command (default
+# `cloudbilling`). The plan JSON holds sensitive values in clear: it is deleted at once.
+set -u
+dir=$1
+report=$2
+cb=${CLOUDBILLING:-cloudbilling}
+json="$dir/.review-plan.json"
+log=$(mktemp)
+trap 'rm -f "$json" "$dir/.review.tfplan" "$log"' EXIT
+
+fail() {
+  {
+    echo '<!-- cloudbilling-review -->'
+    echo '### cloudbilling review'
+    echo
+    echo "❌ **$1** — the plan could not be reviewed."
+    echo
+    echo '```'
+    tail -n 30 "$2"
+    echo '```'
+  } >"$report"
+  exit 2
+}
+
+terraform -chdir="$dir" init -input=false -no-color >"$log" 2>&1 || fail 'terraform init failed' "$log"
+terraform -chdir="$dir" plan -input=false -no-color -lock=false -out=.review.tfplan >"$log" 2>&1 || fail 'terraform plan failed' "$log"
+terraform -chdir="$dir" show -json .review.tfplan >"$json" 2>"$log" || fail 'terraform show failed' "$log"
+
+rm -f "$report"
+$cb review "$json" --format markdown --out "$report" ${STRICT:+--strict} >/dev/null 2>"$log"
+code=$?
+[ -f "$report" ] || fail 'cloudbilling review failed' "$log"
+rm -f "$log"
+exit $code
