@@ -1,0 +1,108 @@
+/**
+ * Launch the built provider as Terraform does (magic cookie, PLUGIN_CLIENT_CERT), read the
+ * handshake line, talk gRPC over the unix socket with mutual TLS, and shut it down.
+ * Needs `npm run build`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { encode } from '@msgpack/msgpack';
+import { generateServerCertificate } from '../../../provider/terraform/protocol/cert';
+import { serviceDefinition } from '../../../provider/terraform/protocol/grpc';
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../provider/terraform/protocol/server';
+
+const BUNDLE = path.resolve(__dirname, '../../../dist/terraform-provider/provider.js');
+
+function start(env: Record<string, string>): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
+  if (!fs.existsSync(BUNDLE)) throw new Error('dist/terraform-provider/provider.js is missing: run `npm run build`');
+  const { CLOUDBILLING_TOKEN: _t, ...base } = process.env;
+  const child = spawn(process.execPath, [BUNDLE], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const line = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out);
+    });
+    child.on('exit', () => resolve(out));
+    child.on('error', reject);
+  });
+  return { child, line, stderr: () => err, exit };
+}
+
+function pem(derBase64: string): string {
+  const b64 = Buffer.from(derBase64, 'base64').toString('base64');
+  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+}
+
+function unary(client: grpc.Client, method: string, req: object, deadlineMs = 10_000): Promise<any> {
+  return new Promise((resolve, reject) =>
+    (client as any)[method](req, { deadline: Date.now() + deadlineMs }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
+  );
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+describe('launching the built provider', () => {
+  test('without the magic cookie it explains itself on stderr and exits 1, printing nothing on stdout', async () => {
+    const p = start({ PLUGIN_PROTOCOL_VERSIONS: '5,6' });
+    const [out, code] = await Promise.all([p.line, p.exit]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(p.stderr()).toMatch(/plugin for Terraform/);
+  });
+
+  test('handshake, GetProviderSchema and ValidateResourceConfig over mTLS, then Shutdown ends the process and removes the socket', async () => {
+    const client = generateServerCertificate();
+    const p = start({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: client.certPem });
+    const out = await p.line;
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    const [core, proto, network, address, kind, cert] = out.trim().split('|');
+    expect([core, proto, network, kind]).toEqual(['1', '6', 'unix', 'grpc']);
+    expect(cert).toMatch(/^[A-Za-z0-9+/]+$/); // no padding
+    expect(fs.existsSync(address)).toBe(true);
+
+    const creds = grpc.credentials.createSsl(Buffer.from(pem(cert)), Buffer.from(client.keyPem), Buffer.from(client.certPem));
+    const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
+    const Provider = grpc.makeGenericClientConstructor(serviceDefinition('tfplugin6.Provider'), 'Provider');
+    const Controller = grpc.makeGenericClientConstructor(serviceDefinition('plugin.GRPCController'), 'GRPCController');
+    const provider = new Provider(`unix://${address}`, creds, options);
+    const controller = new Controller(`unix://${address}`, creds, options);
+
+    const schema = await unary(provider, 'GetProviderSchema', {});
+    expect(Object.keys(schema.resource_schemas)).toEqual(
+      expect.arrayContaining(['cloudbilling_billing_group', 'cloudbilling_main_billing_group', 'cloudbilling_project_link', 'cloudbilling_group_permission']),
+    );
+    expect(schema.server_capabilities.get_provider_schema_optional).toBe(true);
+
+    // An unknown type answers with a diagnostic, not a gRPC error.
+    const v = await unary(provider, 'ValidateResourceConfig', { type_name: 'cloudbilling_nope', config: { msgpack: encode({}) } });
+    expect(v.diagnostics[0].summary).toMatch(/^UNSUPPORTED_TYPE: /);
+    // RPCs Terraform 1.11 may call that we do not use are answered harmlessly.
+    expect(await unary(provider, 'GetFunctions', {})).toEqual({ functions: {}, diagnostics: [] });
+    expect(await unary(provider, 'StopProvider', {})).toEqual({});
+    const meta = await unary(provider, 'GetMetadata', {});
+    expect(meta.resources.map((r: { type_name: string }) => r.type_name)).toContain('cloudbilling_billing_group');
+
+    // A client without the expected certificate is refused.
+    const stranger = generateServerCertificate();
+    const bad = new Provider(`unix://${address}`, grpc.credentials.createSsl(Buffer.from(pem(cert)), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), options);
+    await expect(unary(bad, 'GetMetadata', {}, 3000)).rejects.toThrow();
+    bad.close();
+
+    await unary(controller, 'Shutdown', {});
+    expect(await p.exit).toBe(0);
+    expect(fs.existsSync(address)).toBe(false);
+    expect(fs.existsSync(path.dirname(address))).toBe(false);
+    provider.close();
+    controller.close();
+  });
+});
