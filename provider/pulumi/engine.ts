@@ -341,7 +341,11 @@ const billingGroupOps: KindOps = {
     const g = await client.getGroup(id);
     if (!g) return; // already gone
     if (props.deletionProtection === true) throw new Error(reasonOf(diagnostic('DELETION_PROTECTED', { name: g.name })));
+    // The API's DELETE answers 204 without warnings: the rules engine tells them
+    // (DELETE_IRREVERSIBLE, FREE_CREDITS_FORFEITED, USER_LOSES_BILLING_ACCESS) from a fresh snapshot.
+    const r = evaluate(await client.getSnapshot(), [{ op: 'deleteGroup', id }]);
     await client.deleteGroup(id, g.name);
+    for (const d of r.warnings) warnOnce(d, `delete group ${id}`);
   },
 };
 

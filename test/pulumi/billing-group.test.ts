@@ -117,6 +117,12 @@ describe('sub groups', () => {
     }
   });
 
+  test('MainBillingGroup check with unknowns validates nothing it cannot know', async () => {
+    const r = await check('mainBillingGroup', {}, { billingEmails: UNKNOWN, invoiceEmails: [UNKNOWN], paymentMethod: UNKNOWN });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ billingEmails: UNKNOWN, invoiceEmails: [UNKNOWN], paymentMethod: UNKNOWN });
+  });
+
   test('create, diff, drift, update, delete rules, delete', async () => {
     const warnings = captureWarnings();
     let c;
@@ -175,6 +181,23 @@ describe('sub groups', () => {
     expect(await w.admin.getGroup(c.id)).toBeNull();
     expect(await read('billingGroup', c.id, unprotected)).toEqual({}); // vanished: dropped
     await remove('billingGroup', c.id, unprotected); // already gone: fine
+  });
+
+  test('delete: API delete rules come back with their code; the warnings of a delete are logged', async () => {
+    outOfBand();
+    const c = await checkAndCreate('billingGroup', groupArgs('Credits'));
+    const paid = await w.admin.claimCredit(c.id, 'PAID-2026-300');
+    await expect(remove('billingGroup', c.id, c.outs)).rejects.toThrow(/^DELETE_PAID_CREDITS: /);
+    await w.admin.refundCredit(c.id, paid.id);
+    await w.admin.claimCredit(c.id, 'FREE-2026-500');
+    const warnings = captureWarnings();
+    try {
+      await remove('billingGroup', c.id, c.outs);
+      expect(warnings.lines.map((l) => l.split(':')[0]).sort()).toEqual(['DELETE_IRREVERSIBLE', 'FREE_CREDITS_FORFEITED']);
+    } finally {
+      warnings.restore();
+    }
+    expect(await w.admin.getGroup(c.id)).toBeNull();
   });
 
   test('adopt takes over the group of that name instead of creating', async () => {

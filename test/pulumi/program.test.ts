@@ -109,6 +109,7 @@ test('resource secrets: payment method and token are secret inputs and outputs',
   const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
   expect(await isSecret(g.paymentMethod)).toBe(true);
   expect(await isSecret(g.name)).toBe(false);
+  expect(await isSecret((g as unknown as { token: pulumi.Output<string> }).token)).toBe(true);
   await settle();
   expect(ours().map((r) => r.name)).toEqual(['secretive']);
   expect(rejections).toEqual([]);
