@@ -135,6 +135,7 @@ export class TerraformProvider {
         log.debug(`${name}${req.type_name ? ` ${req.type_name}` : ''} ${Date.now() - started} ms`);
         return res;
       } catch (e) {
+        if (e instanceof UnsupportedType) return { [diagField]: [unsupported(e.kind, e.typeName)] };
         log.error(`${name}${req.type_name ? ` ${req.type_name}` : ''}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
         return { [diagField]: errorToDiagnostics(e, `${name} ${req.type_name ?? ''}`.trim()) };
       }

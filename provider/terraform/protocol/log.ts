@@ -8,8 +8,13 @@ function write(level: string, message: string): void {
   process.stderr.write(`[${level}] cloudbilling: ${message.replace(/\n/g, '\n  ')}\n`);
 }
 
+/** Debug lines only when Terraform's logging is on (it passes TF_LOG* to the plugin). */
+const debugOn = Boolean(process.env.TF_LOG || process.env.TF_LOG_PROVIDER);
+
 export const log = {
-  debug: (m: string) => write('DEBUG', m),
+  debug: (m: string) => {
+    if (debugOn) write('DEBUG', m);
+  },
   info: (m: string) => write('INFO', m),
   warn: (m: string) => write('WARN', m),
   error: (m: string) => write('ERROR', m),
