@@ -179,6 +179,7 @@ export class BillingDomain extends pulumi.ComponentResource {
 
     const changes: Change[] = [];
     const owner: number[] = [];
+    const transferUnknown = new Set<number>(); // change indexes whose allowTransfer is unknown
     decls.forEach((d, i) => {
       const v = resolved[i];
       let change: Change | undefined;
@@ -197,6 +198,7 @@ export class BillingDomain extends pulumi.ComponentResource {
         case 'projectLink':
           if (typeof v.projectId === 'string' && v.projectId !== UNKNOWN) {
             change = { op: 'link', projectId: v.projectId, allowTransfer: v.allowTransfer === true, ...groupRef(v.billingGroupId, d.args.billingGroupId) };
+            if (v.allowTransfer === UNKNOWN) transferUnknown.add(changes.length);
           }
           break;
         case 'groupPermission':
@@ -217,7 +219,11 @@ export class BillingDomain extends pulumi.ComponentResource {
       return { ...x, kind: d.kind, resource: d.name };
     };
     // A link to the main group that a previous run already applied is not an unlink.
-    const errors = r.errors.filter((x) => x.code !== 'MAIN_UNLINK_FORBIDDEN').map(tag);
+    // An allowTransfer known only after apply may acknowledge the transfer.
+    const errors = r.errors
+      .filter((x) => x.code !== 'MAIN_UNLINK_FORBIDDEN')
+      .filter((x) => !(x.code === 'TRANSFER_NOT_ACKNOWLEDGED' && transferUnknown.has(x.index ?? -1)))
+      .map(tag);
     return { errors, warnings: r.warnings.map(tag) };
   }
 }

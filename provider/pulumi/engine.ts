@@ -194,8 +194,8 @@ export function groupFields(kind: ResourceKind, inputs: Props, { forCheck }: { f
     }
     if (isNil(raw)) {
       if (a.presence === 'optionalComputed') continue; // keep the API's value
-      // A required attribute that is missing is checked as an empty value.
-      out[name] = a.presence === 'required' ? null : null;
+      // Optional and unset: none. Required and missing: checked as an empty value.
+      out[name] = null;
       continue;
     }
     out[name] = raw;
@@ -403,6 +403,8 @@ const projectLinkOps: KindOps = {
     return { before: [], change, fallbackProperty: 'billingGroupId' };
   },
   keep(d, olds, news) {
+    // allowTransfer known only after apply: the transfer may be acknowledged.
+    if (d.code === 'TRANSFER_NOT_ACKNOWLEDGED') return news.allowTransfer !== UNKNOWN;
     // A link to the main group that is already in place (the project is in main because
     // this resource put it there) is not an unlink from main.
     if (d.code !== 'MAIN_UNLINK_FORBIDDEN') return true;

@@ -37,6 +37,7 @@ describe('ProjectLink', () => {
     expect(transfer.failures![0]).toMatchObject({ property: 'allowTransfer' });
     expect(transfer.failures![0].reason).toMatch(/set allowTransfer = true/);
     expect((await check('projectLink', {}, { projectId: p.id, billingGroupId: subB, allowTransfer: true })).failures).toEqual([]);
+    expect((await check('projectLink', {}, { projectId: p.id, billingGroupId: subB, allowTransfer: UNKNOWN })).failures).toEqual([]);
 
     const unlinkMain = await check('projectLink', {}, { projectId: q.id, billingGroupId: w.mainId });
     expect(codes(unlinkMain.failures)).toEqual(['MAIN_UNLINK_FORBIDDEN']);
