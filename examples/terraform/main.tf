@@ -1,7 +1,8 @@
 # Billing groups as code with the cloudbilling provider.
 #
 # Works against the demo domain (`cloudbilling serve --demo`, or `npm run demo`), which
-# has the projects "chatbot", "sandbox" and "shared-vpc" in the main group.
+# has the projects "chatbot", "sandbox" and "shared-vpc" in the main group and a
+# "Platform" sub group.
 #
 #   export CLOUDBILLING_API_URL=http://127.0.0.1:8787
 #   export CLOUDBILLING_TOKEN=...            # a billing_admin token
@@ -107,6 +108,19 @@ resource "cloudbilling_project_link" "shared_vpc" {
 resource "cloudbilling_group_permission" "mobile_lead" {
   billing_group_id = cloudbilling_billing_group.mobile.id
   user_id          = var.mobile_lead_user_id
+}
+
+# Invoices of a group, e.g. to alert on open ones.
+data "cloudbilling_invoices" "platform" {
+  billing_group_id = data.cloudbilling_billing_group.platform.id
+}
+
+data "cloudbilling_billing_group" "platform" {
+  name = "Platform"
+}
+
+output "platform_open_invoices" {
+  value = [for i in data.cloudbilling_invoices.platform.invoices : "${i.period}: ${i.total}" if i.status == "open"]
 }
 
 output "domain" {
