@@ -33,7 +33,9 @@ const PROJECTS = Number(args.projects);
 const TOKEN = 'bench-admin-token';
 
 async function startServer(dbFile) {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0'], {
+  // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server into DIR.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0'], {
     env: { ...process.env, CLOUDBILLING_ADMIN_TOKEN: TOKEN, CLOUDBILLING_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -98,6 +100,37 @@ function sqliteRate(dir) {
   return Math.round(n / 3);
 }
 
+/** The same link moves without HTTP: the service and store of dist/ in this process. */
+function inProcessMoves(dir) {
+  const { Store } = require('../dist/provider/server/store.js');
+  const { BillingService } = require('../dist/provider/server/service.js');
+  const store = new Store({ file: join(dir, 'inproc.db') });
+  const svc = new BillingService(store);
+  svc.bootstrap({ domain: 'bench', adminEmail: 'a@example.com', adminToken: 'x' });
+  const admin = store.user(store.adminUserId);
+  store.tx(() => svc.updateGroup(admin, store.state.domain.mainGroupId, { paymentMethod: { type: 'card', reference: 'x' } }));
+  const mk = (name) => store.tx(() => svc.createGroup(admin, { name, billingEmails: ['a@example.com'], invoiceEmails: ['a@example.com'] })).body.id;
+  const a = mk('A');
+  const b = mk('B');
+  const ps = [];
+  for (let i = 0; i < PROJECTS; i++) {
+    const id = store.tx(() => svc.createProject(admin, `p${i}`)).body.id;
+    store.tx(() => svc.link(admin, id, { billingGroupId: a }));
+    ps.push(id);
+  }
+  let n = 0;
+  const start = process.hrtime.bigint();
+  for (let round = 0; round < 10; round++) {
+    for (const id of ps) {
+      store.tx(() => svc.link(admin, id, { billingGroupId: round % 2 === 0 ? b : a, allowTransfer: true }));
+      n++;
+    }
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  store.close();
+  return { movesPerSecond: Math.round((n * 1000) / ms), microsecondsPerMove: Math.round((ms * 1000) / n) };
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'cloudbilling-bench-'));
   const { url, child } = await startServer(join(dir, 'bench.db'));
@@ -144,6 +177,7 @@ async function main() {
     const snap = await call(url, 'GET', '/v1/snapshot');
     const counted = snap.groups.reduce((s, g) => s + g.projectCount, 0);
     const txPerSecond = sqliteRate(dir);
+    const inProcess = inProcessMoves(dir);
 
     const result = {
       machine: { cpus: cpus().length, model: cpus()[0] && cpus()[0].model, node: process.version },
@@ -151,6 +185,8 @@ async function main() {
       linkMoves: summary('link moves (PUT /v1/projects/{id}/billing-group)', moves),
       reads: summary('reads (GET /v1/billing-groups/{id})', reads),
       sqliteTransactionsPerSecond: txPerSecond,
+      inProcessLinkMoves: inProcess,
+      loadAverage: require('node:os').loadavg().map((x) => Math.round(x * 10) / 10),
       consistent: counted === snap.projects.length,
     };
     console.log('');
@@ -160,6 +196,8 @@ async function main() {
       console.log(`${s.name}: ${s.requestsPerSecond}/s  p50 ${s.p50ms} ms  p99 ${s.p99ms} ms  (total ${s.total}, non-2xx ${s.non2xx}, errors ${s.errors})`);
     }
     console.log(`raw SQLite transactions (UPDATE, WAL, synchronous=NORMAL): ${txPerSecond}/s`);
+    console.log(`link moves without HTTP (service + SQLite transaction, one thread): ${inProcess.movesPerSecond}/s, ${inProcess.microsecondsPerMove} µs each`);
+    console.log(`load average during the run (other processes included): ${result.loadAverage.join(', ')}`);
     console.log(`project counts consistent after the run: ${result.consistent}`);
     console.log(JSON.stringify(result));
   } finally {

@@ -131,6 +131,33 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX idempotency_age ON idempotency(created_at);
       `),
   },
+  {
+    // Fewer pages per write (a link move wrote ~9 WAL pages): events need no AUTOINCREMENT
+    // (never deleted, so rowids only grow) and no index on their random id (never looked up
+    // by it); projects are never queried by group in SQL (the state is in memory).
+    version: 2,
+    name: 'lighter events and projects indexes',
+    up: (db) =>
+      db.exec(`
+        DROP INDEX projects_group;
+        CREATE TABLE events_v2 (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL,
+          billing_group_id TEXT NOT NULL,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT NOT NULL,
+          before TEXT,
+          after TEXT
+        );
+        INSERT INTO events_v2 (seq, id, billing_group_id, at, actor, action, target, before, after)
+          SELECT seq, id, billing_group_id, at, actor, action, target, before, after FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_v2 RENAME TO events;
+        CREATE INDEX events_group ON events(billing_group_id, seq);
+      `),
+  },
 ];
 
 /** Apply every migration newer than the database. Returns the versions applied. */

@@ -27,11 +27,24 @@ test('migrations run once, in order, and are recorded', () => {
 test('a failing migration is rolled back and not recorded', () => {
   const db = new Database(':memory:');
   migrate(db);
-  const bad = [...MIGRATIONS, { version: 2, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE x (a); SELECT nope FROM nowhere;') }];
+  const last = MIGRATIONS[MIGRATIONS.length - 1].version;
+  const bad = [...MIGRATIONS, { version: last + 1, name: 'broken', up: (d: Database.Database) => d.exec('CREATE TABLE x (a); SELECT nope FROM nowhere;') }];
   expect(() => migrate(db, bad)).toThrow();
   expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'x'").get()).toEqual({ n: 0 });
-  expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 1 });
+  expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: last });
   db.close();
+});
+
+test('a database of schema version 1 is migrated with its data', () => {
+  const file = join(dir, 'v1.db');
+  const db = new Database(file);
+  migrate(db, MIGRATIONS.slice(0, 1));
+  db.prepare("INSERT INTO events (id, billing_group_id, at, actor, action, target) VALUES ('evt-1', 'bg-1', 'now', 'usr-1', 'group.created', 'bg-1')").run();
+  db.close();
+  const store = new Store({ file });
+  expect(store.db.prepare('SELECT seq, id, action FROM events').all()).toEqual([{ seq: 1, id: 'evt-1', action: 'group.created' }]);
+  expect(store.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: MIGRATIONS[MIGRATIONS.length - 1].version });
+  store.close();
 });
 
 test('pragmas: WAL, synchronous NORMAL, foreign keys on', () => {
