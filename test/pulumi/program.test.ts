@@ -43,7 +43,8 @@ async function useMocks(preview: boolean, config: Record<string, string>) {
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs } };
+        // `unknown-*` resources get no id: unknown, as at a preview of a new resource.
+        return { id: args.name.startsWith('unknown-') ? (undefined as unknown as string) : `${args.name}-id`, state: { ...args.inputs } };
       },
       call: (args) => args.inputs,
     },
@@ -183,6 +184,31 @@ describe('BillingDomain: whole-program rules at preview, before anything is regi
     // The sub group was ordered after the main group (its payment method comes first).
     expect(registered.findIndex((r) => r.name === 'main')).toBeLessThan(registered.findIndex((r) => r.name === 'one'));
     expect(rejections).toEqual([]);
+  });
+
+  test('an allowTransfer known only after apply is not TRANSFER_NOT_ACKNOWLEDGED; a known false is', async () => {
+    const mk = async (name: string) =>
+      (await admin.createGroup({ name, billingEmails: ['b@example.com'], invoiceEmails: ['t@example.com'], paymentMethod: CARD })).id;
+    const [a, b] = [await mk('Transfer A'), await mk('Transfer B')];
+    const p = await admin.createProject({ name: 'moving' });
+    const q = await admin.createProject({ name: 'moving too' });
+    await admin.linkProject(p.id, a);
+    await admin.linkProject(q.id, a);
+    await useMocks(true, {});
+    // Outside the domain, so not held back: at preview its id is unknown, and so is the
+    // value (false once known: the test fails if the unknown is taken as a value).
+    const outside = new BillingGroup('unknown-outside', { name: 'Outside', billingEmails: ['a@example.com'], invoiceEmails: ['b@example.com'], paymentMethod: CARD });
+    const domain = new BillingDomain('transfers');
+    new ProjectLink('unknown-ack', { projectId: p.id, billingGroupId: b, allowTransfer: outside.id.apply(() => false) }, { parent: domain });
+    new ProjectLink('no-ack', { projectId: q.id, billingGroupId: b, allowTransfer: false }, { parent: domain });
+    const verdict = await domain.verdict();
+    expect(verdict.errors.map((e) => `${e.code} ${e.resource}`)).toEqual(['TRANSFER_NOT_ACKNOWLEDGED no-ack']);
+    await settle();
+    // Leave the domain below the sub group limit for the next test.
+    await admin.unlinkProject(p.id);
+    await admin.unlinkProject(q.id);
+    await admin.deleteGroup(a, 'Transfer A');
+    await admin.deleteGroup(b, 'Transfer B');
   });
 
   test('no errors: every declared resource is registered', async () => {
