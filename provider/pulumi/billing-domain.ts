@@ -131,7 +131,7 @@ export class BillingDomain extends pulumi.ComponentResource {
       const newWarnings = warnings.filter(mine);
       this.#verdict.warnings.push(...newWarnings);
       // Logged from the program, on the resource: the program is connected to the engine
-      // (a dynamic provider's own pulumi.log output may only reach stderr, pulumi/pulumi#18249).
+      // (a dynamic provider's pulumi.log falls back to console output, pulumi/pulumi#18253).
       for (const w of newWarnings) {
         const d = fresh.find((x) => x.name === w.resource && x.kind === w.kind);
         void pulumi.log.warn(reasonOf(w), d?.resource);
