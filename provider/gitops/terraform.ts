@@ -166,8 +166,8 @@ export function parseTerraformPlan(doc: Json): ParsedPlan {
     if (action === 'read') return;
     const def = definitionOf(kind);
     const change = rc.change ?? {};
-    const before = normalizeValues(def, change.before, { sensitive: change.before_sensitive });
-    const after = normalizeValues(def, change.after, { unknown: change.after_unknown, sensitive: change.after_sensitive });
+    const before = normalizeValues(def, change.before, { sensitive: change.before_sensitive, absentIsUnknown: true });
+    const after = normalizeValues(def, change.after, { unknown: change.after_unknown, sensitive: change.after_sensitive, absentIsUnknown: true });
     const refs: Record<string, string[]> = {};
     const cfg = configOf(rc);
     const unknown = change.after_unknown ?? {};
@@ -192,7 +192,7 @@ export function parseTerraformState(doc: Json): ParsedState {
   const add = (address: string, type: string, values: Json, sensitive: unknown) => {
     const kind = kindOfTerraformType(type);
     if (!kind) return;
-    const v = normalizeValues(definitionOf(kind), values, { sensitive, digestSecrets: true });
+    const v = normalizeValues(definitionOf(kind), values, { sensitive, digestSecrets: true, absentIsUnknown: true });
     if (v) objects.push({ address, label: address, kind, values: v });
   };
   if (isTerraformRawState(doc)) {

@@ -28,6 +28,11 @@ export interface ValueMasks {
    * `REDACTED`, so drift can tell that a secret changed without ever holding or printing it.
    */
   digestSecrets?: boolean;
+  /**
+   * Terraform JSON writes every attribute (null when unset), so a missing key means "not
+   * recorded" and is treated as unknown; Pulumi omits unset inputs, so there it is null.
+   */
+  absentIsUnknown?: boolean;
 }
 
 /** Digest of a sensitive value, comparable but not reversible. Never printed. */
@@ -80,7 +85,7 @@ function convert(
     }
     return undefined;
   }
-  if (v === undefined) return null; // absent in the tool's output = unset
+  if (v === undefined) return masks.absentIsUnknown ? undefined : null;
   if (v === null) return null;
   switch (type.kind) {
     case 'object': {
