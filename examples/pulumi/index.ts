@@ -41,9 +41,11 @@ const engineering = new BillingGroup(
   { parent: domain },
 );
 
+// `adopt: true`: if the domain already has a group named "Marketing" (made in the console
+// or by a script), the first `pulumi up` takes it over instead of failing with NAME_TAKEN.
 const marketing = new BillingGroup(
   'marketing',
-  { name: 'Marketing', billingEmails: ['mkt-billing@example.com'], invoiceEmails: ['ap@example.com'], paymentMethod: card },
+  { name: 'Marketing', billingEmails: ['mkt-billing@example.com'], invoiceEmails: ['ap@example.com'], paymentMethod: card, adopt: true },
   { parent: domain },
 );
 
