@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { messageOf, RULES } from '../../provider/domain/messages';
-import { evaluate } from '../../provider/domain/rules';
+import { checkGroupInput, evaluate, isValidEmail } from '../../provider/domain/rules';
 import type { Change, Diagnostic, DomainState, GroupInput } from '../../provider/domain/types';
 import { CARD, CTX, domain, essence, frozen, invariantViolations } from './fixtures';
 
@@ -367,6 +367,37 @@ describe('rules engine properties', () => {
         },
       ),
       RUNS,
+    );
+  });
+});
+
+describe('field syntax properties', () => {
+  test('every address fast-check generates (RFC 5322 dot-atom, RFC 1123 domain) is valid', () => {
+    fc.assert(fc.property(fc.emailAddress(), (e) => isValidEmail(e)), { numRuns: 500 });
+  });
+
+  test('an address with white space, a control character or no single @ is invalid', () => {
+    const spoiled = fc.tuple(fc.emailAddress(), fc.nat(), fc.constantFrom(' ', '\t', '\n', '\u0000', '@', '\u00a0')).map(([e, at, ch]) => {
+      const i = at % (e.length + 1);
+      return e.slice(0, i) + ch + e.slice(i);
+    });
+    fc.assert(fc.property(spoiled, (e) => !isValidEmail(e)), { numRuns: 500 });
+    fc.assert(fc.property(fc.string(), (e) => e.includes('@') || !isValidEmail(e)), { numRuns: 300 });
+  });
+
+  test('a name is valid exactly when it has 1-64 code points, is not blank and has no control character', () => {
+    const char = fc.oneof(
+      { arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), weight: 4 },
+      { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 2 },
+      { arbitrary: fc.constantFrom(' ', '\t', '\u0085', '\u3000', '😀', 'é'), weight: 1 },
+    );
+    const name = fc.array(char, { maxLength: 70 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(name, (n) => {
+        const expected = [...n].length >= 1 && [...n].length <= 64 && n.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(n);
+        expect(checkGroupInput({ name: n }).length === 0).toBe(expected);
+      }),
+      { numRuns: 500 },
     );
   });
 });
