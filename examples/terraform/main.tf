@@ -53,6 +53,8 @@ resource "cloudbilling_billing_group" "mobile" {
   payment_method = { type = "card", reference = "pm_example_card_mobile" }
   details        = { company = "Example Inc. (Mobile)" }
 
+  # Created after the main group has its payment method; the plan checks
+  # MAIN_PAYMENT_REQUIRED against the payment method planned for it.
   depends_on = [cloudbilling_main_billing_group.main]
 }
 

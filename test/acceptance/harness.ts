@@ -13,6 +13,9 @@ import { BillingClient } from '../../provider/client';
 
 export { REQUIRED_PROVIDERS };
 
+// A step is a terraform command (1-3 s, more on a loaded machine); a lifecycle test runs a dozen.
+jest.setTimeout(300_000);
+
 export interface Acceptance {
   server: TestServer;
   api: BillingClient;
