@@ -17,6 +17,7 @@
  */
 import type { Change, DomainState, GroupInput, GroupRef } from '../domain/types';
 import type { ParsedPlan, PlannedResource, Values } from './model';
+import { normalizeName } from '../domain/rules';
 
 export interface MappingNote {
   address: string;
@@ -63,6 +64,8 @@ export function mapPlan(plan: ParsedPlan, state: DomainState): Mapping {
     origins.push(r);
   };
   const note = (r: PlannedResource, text: string) => notes.push({ address: r.address, label: r.label, text });
+  const subByName = new Map(state.groups.filter((g) => g.type === 'sub').map((g) => [normalizeName(g.name), g]));
+  const adoptable = (name: unknown) => (typeof name === 'string' ? subByName.get(normalizeName(name)) : undefined);
 
   /** The group a link or permission points at, by id, or by the planned name of a group created in the plan. */
   const groupRef = (r: PlannedResource, v: Values): GroupRef | null => {
@@ -92,7 +95,12 @@ export function mapPlan(plan: ParsedPlan, state: DomainState): Mapping {
           if (oldId === undefined) note(r, 'the id of the group being deleted is not in the plan; the delete was not checked');
           else push({ op: 'deleteGroup', id: oldId }, r);
         }
-        if (r.action === 'create' || r.action === 'replace') {
+        const adopted = r.action === 'create' && r.adopt ? adoptable(after.name) : undefined;
+        if (adopted) {
+          // `adopt: true` takes over the live group of that name: an update of it, not a second group.
+          note(r, `adopts the existing group ${adopted.id} of that name`);
+          push({ op: 'updateGroup', id: adopted.id, group: groupFields(after, true) }, r);
+        } else if (r.action === 'create' || r.action === 'replace') {
           push({ op: 'createGroup', group: groupFields(after, true) as GroupInput }, r);
         } else if (r.action === 'update') {
           if (oldId === undefined) note(r, 'the id of the group being updated is not in the plan; the update was not checked');

@@ -37,6 +37,8 @@ export interface PlannedResource {
   replaceReasons?: string[];
   /** Terraform `import {}` / Pulumi import in the same plan. */
   importing?: boolean;
+  /** Pulumi `adopt: true`: a create that takes over an existing object when there is one. */
+  adopt?: boolean;
 }
 
 /** A parsed plan: what the tool is and the cloudbilling resources it touches. */

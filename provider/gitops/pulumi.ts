@@ -163,6 +163,7 @@ export function parsePulumiPreview(doc: Json): ParsedPlan {
     const planned: PlannedResource = { address: step.urn, label, kind, action, before: action === 'create' ? null : before, after, refs };
     if (Array.isArray(step.replaceReasons) && step.replaceReasons.length > 0) planned.replaceReasons = step.replaceReasons.map(String);
     if (step.op === 'import' || step.op === 'import-replacement') planned.importing = true;
+    if (step.newState?.inputs?.adopt === true) planned.adopt = true;
     byUrn.set(step.urn, planned);
     order.push(step.urn);
   }

@@ -77,7 +77,7 @@ export function renderMarkdown(r: ReviewReport): string {
   const head = out.join('\n');
   const details: string[] = [];
   if (r.notes.length > 0) {
-    details.push('', `**Not checked** (values known only after apply):`, '');
+    details.push('', '**Notes** (what was not checked, and why):', '');
     for (const n of capped(r.notes, 50).shown) details.push(`- ${code(n.label)}: ${md(n.text)}`);
   }
   if (r.actions.length > 0) {
@@ -117,7 +117,7 @@ export function renderText(r: ReviewReport, color = false): string {
   }
   r.warnings.forEach(finding);
   if (r.notes.length > 0) {
-    out.push('', c.bold('Not checked:'));
+    out.push('', c.bold('Notes:'));
     for (const n of r.notes) out.push(`  ${n.label}: ${n.text}`);
   }
   return out.join('\n') + '\n';

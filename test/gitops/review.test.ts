@@ -128,6 +128,28 @@ describe('Pulumi preview JSON (documented format)', () => {
   });
 });
 
+test('Pulumi adopt: true on an existing group is an update of it, not a NAME_TAKEN create', () => {
+  const urn = 'urn:pulumi:dev::p::pulumi-nodejs:dynamic/cloudbilling:BillingGroup::team-a';
+  const step = (adopt: boolean) => ({
+    op: 'create',
+    urn,
+    newState: {
+      urn,
+      custom: true,
+      type: 'pulumi-nodejs:dynamic/cloudbilling:BillingGroup',
+      inputs: { name: 'team a', billingEmails: ['a@example.com'], invoiceEmails: ['a@example.com'], paymentMethod: '[secret]', adopt },
+    },
+  });
+  const adopted = review(parsePlanText(JSON.stringify({ steps: [step(true)] })), snapshot(), { now: NOW });
+  expect(adopted.errors).toEqual([]);
+  expect(mapPlan(parsePlanText(JSON.stringify({ steps: [step(true)] })), snapshot()).changes).toEqual([
+    expect.objectContaining({ op: 'updateGroup', id: 'bg-6edaf4ef61fe2a65' }),
+  ]);
+  expect(adopted.notes.map((n) => n.text)).toEqual(['adopts the existing group bg-6edaf4ef61fe2a65 of that name']);
+  const created = review(parsePlanText(JSON.stringify({ steps: [step(false)] })), snapshot(), { now: NOW });
+  expect(codes(created.errors)).toEqual(['NAME_TAKEN']);
+});
+
 describe('mapping details', () => {
   const tfPlan = (rcs: object[], configResources: object[] = []) =>
     JSON.stringify({ format_version: '1.2', resource_changes: rcs, configuration: { root_module: { resources: configResources } } });
