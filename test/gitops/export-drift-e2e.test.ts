@@ -147,6 +147,7 @@ run('export → terraform import → drift', () => {
   test('out-of-band changes are reported with who and when', async () => {
     const before = new Date().toISOString();
     await ops.updateGroup(ids.beta, { name: 'Beta Team' });
+    await ops.updateGroup(ids.main, { invoiceEmails: ['tax@globex.example'] });
     await ops.updateGroup(ids.alpha, { paymentMethod: { type: 'card', reference: 'tok_alpha_SECRET3' } });
     await ops.linkProject(ids.x, ids.beta, true);
     await ops.revokePermission(ids.alpha, ids.u);
@@ -196,11 +197,16 @@ run('export → terraform import → drift', () => {
     expect(perm.event).toBe('permission.revoked');
     byOps(perm);
 
+    const main = find('changed', ids.main);
+    expect(main.kind).toBe('mainBillingGroup');
+    expect(main.fields).toEqual([{ field: 'invoiceEmails', desired: ['admin@example.com'], actual: ['tax@globex.example'] }]);
+    byOps(main);
+
     const unmanaged = find('unmanaged', consoleGroup.id);
     expect(unmanaged.address).toBeNull();
     expect(unmanaged.event).toBe('group.created');
     byOps(unmanaged);
-    expect(items).toHaveLength(5);
+    expect(items).toHaveLength(6);
 
     const md = await cli(['drift', '--terraform-state', path.join(dir, 'state.json'), '--format', 'markdown'], { env });
     expect(md.code).toBe(2);
