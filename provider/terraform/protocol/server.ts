@@ -3,8 +3,9 @@
  *
  * 1. Refuse to run without `TF_PLUGIN_MAGIC_COOKIE` (someone ran the binary by hand).
  * 2. Make a fresh self-signed certificate (cert.ts) and serve gRPC over TLS on a unix
- *    socket in a private temp dir, requiring and verifying the client certificate
- *    Terraform passed in `PLUGIN_CLIENT_CERT`.
+ *    socket in a private temp dir (`PLUGIN_UNIX_SOCKET_DIR` when set; loopback TCP when
+ *    the path would be too long for a socket), requiring and verifying the client
+ *    certificate Terraform passed in `PLUGIN_CLIENT_CERT`.
  * 3. Print exactly one line on stdout: `1|6|unix|<socket>|grpc|<cert DER base64, unpadded>`.
  * 4. `plugin.GRPCController/Shutdown` (and SIGTERM) close the server, remove the socket
  *    dir and exit. SIGINT is ignored: Terraform handles Ctrl-C itself and calls StopProvider.
@@ -33,6 +34,7 @@ export interface ServeOptions {
 }
 
 export interface RunningServer {
+  /** The unix socket ('' when serving on loopback TCP because the path would be too long). */
   socketPath: string;
   handshake: string;
   close(): Promise<void>;
@@ -67,8 +69,11 @@ export async function serve(rpcs: RpcTable, options: ServeOptions = {}): Promise
     : grpc.ServerCredentials.createInsecure();
   if (!clientCert) log.warn('PLUGIN_CLIENT_CERT is not set: serving without TLS (Terraform always sets it)');
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfp-cloudbilling-'));
+  // go-plugin lets the host choose where sockets go (PLUGIN_UNIX_SOCKET_DIR).
+  const dir = fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'tfp-cloudbilling-'));
   const socketPath = path.join(dir, 'plugin.sock');
+  // A unix socket path is limited to ~107 bytes: past that, serve on loopback TCP instead.
+  const useTcp = Buffer.byteLength(socketPath) > 100;
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
 
   const cleanup = () => {
@@ -124,8 +129,9 @@ export async function serve(rpcs: RpcTable, options: ServeOptions = {}): Promise
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${socketPath}`, credentials, (err) => (err ? reject(err) : resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const address = useTcp ? `127.0.0.1:${tcpPort(env)}` : `unix://${socketPath}`;
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
 
   process.once('exit', cleanup);
@@ -134,7 +140,16 @@ export async function serve(rpcs: RpcTable, options: ServeOptions = {}): Promise
     void close().then(() => exit(0));
   });
 
-  const handshake = `${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|unix|${socketPath}|grpc|${handshakeCertificate(cert.der)}`;
+  const network = useTcp ? `tcp|127.0.0.1:${port}` : `unix|${socketPath}`;
+  const handshake = `${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|${network}|grpc|${handshakeCertificate(cert.der)}`;
   (options.out ?? ((line: string) => process.stdout.write(line + '\n')))(handshake);
-  return { socketPath, handshake, close };
+  return { socketPath: useTcp ? '' : socketPath, handshake, close };
+}
+
+/** A port in Terraform's PLUGIN_MIN_PORT..PLUGIN_MAX_PORT range when given, else any free port (0). */
+function tcpPort(env: NodeJS.ProcessEnv): number {
+  const min = Number(env.PLUGIN_MIN_PORT);
+  const max = Number(env.PLUGIN_MAX_PORT);
+  if (Number.isInteger(min) && Number.isInteger(max) && min > 0 && max >= min) return min + Math.floor(Math.random() * (max - min + 1));
+  return 0;
 }

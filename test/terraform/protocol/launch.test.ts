@@ -106,3 +106,37 @@ describe('launching the built provider', () => {
     controller.close();
   });
 });
+
+describe('socket placement', () => {
+  test('PLUGIN_UNIX_SOCKET_DIR is honoured; a path too long for a unix socket falls back to loopback TCP', async () => {
+    const os = await import('node:os');
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sockdir-'));
+    const long = path.join(base, 'x'.repeat(90));
+    fs.mkdirSync(long);
+    try {
+      for (const [dir, network] of [
+        [base, 'unix'],
+        [long, 'tcp'],
+      ] as const) {
+        const client = generateServerCertificate();
+        const p = start({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_CLIENT_CERT: client.certPem, PLUGIN_UNIX_SOCKET_DIR: dir });
+        const [, , net, address, , cert] = (await p.line).trim().split('|');
+        expect(net).toBe(network);
+        if (network === 'unix') expect(address.startsWith(base + path.sep)).toBe(true);
+        else expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+        const target = network === 'unix' ? `unix://${address}` : address;
+        const creds = grpc.credentials.createSsl(Buffer.from(pem(cert)), Buffer.from(client.keyPem), Buffer.from(client.certPem));
+        const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
+        const provider = new (grpc.makeGenericClientConstructor(serviceDefinition('tfplugin6.Provider'), 'Provider'))(target, creds, options);
+        const controller = new (grpc.makeGenericClientConstructor(serviceDefinition('plugin.GRPCController'), 'C'))(target, creds, options);
+        expect((await unary(provider, 'GetMetadata', {})).server_capabilities.get_provider_schema_optional).toBe(true);
+        await unary(controller, 'Shutdown', {});
+        expect(await p.exit).toBe(0);
+        provider.close();
+        controller.close();
+      }
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
