@@ -45,7 +45,7 @@ declare module 'fastify' {
 export interface AppContext {
   service: BillingService;
   /** Run a write: replays or records the Idempotency-Key in the write's own transaction, then sends. */
-  write(req: FastifyRequest, reply: FastifyReply, fn: () => WriteResult): FastifyReply;
+  write(req: FastifyRequest, reply: FastifyReply, fn: () => WriteResult): Promise<FastifyReply>;
   /** Send a result (status, headers, body). */
   send(reply: FastifyReply, r: WriteResult): FastifyReply;
 }
@@ -144,16 +144,16 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     return r.body === undefined ? reply.send() : reply.send(r.body);
   };
 
-  const write: AppContext['write'] = (req, reply, fn) => {
+  const write: AppContext['write'] = async (req, reply, fn) => {
     const raw = req.headers['idempotency-key'];
-    if (raw === undefined) return send(reply, store.tx(fn));
+    if (raw === undefined) return send(reply, await store.enqueue(fn));
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (key.length < 1 || key.length > 255) throw badRequest('Idempotency-Key must be 1 to 255 characters.');
     const method = req.method;
     const path = req.url;
     const bodyHash = sha256(canonical(req.body ?? null));
     let replayed = false;
-    const result = store.tx((): WriteResult => {
+    const result = await store.enqueue((): WriteResult => {
       const now = Date.now();
       const hit = store.sql('SELECT method, path, body_hash, status, headers, body, created_at FROM idempotency WHERE token_hash = ? AND key = ?').get(req.tokenHash, key) as
         | { method: string; path: string; body_hash: string; status: number; headers: string; body: string | null; created_at: number }

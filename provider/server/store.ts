@@ -98,6 +98,8 @@ export class Store {
   private indexes!: { groups: Map<string, Group>; projects: Map<string, Project>; users: Map<string, User> };
   private stmts = new Map<string, Database.Statement>();
   private runTx!: Database.Transaction<(fn: () => unknown) => unknown>;
+  private queue: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private flushScheduled = false;
 
   constructor(options: StoreOptions) {
     this.db = new Database(options.file);
@@ -231,6 +233,50 @@ export class Store {
       if (this.state !== state || this.tokens !== tokens) this.reload();
       throw e;
     }
+  }
+
+  /**
+   * Run `fn` as one write of the next group commit. Writes queued during the same event-loop
+   * turn share one SQLite transaction; each runs synchronously inside its own savepoint, so a
+   * failing write rolls back alone and no two writes ever interleave. The promise settles
+   * after the COMMIT: a caller never answers before its write is durable. If the COMMIT itself
+   * fails, every write of the batch fails and the view is rebuilt from the database.
+   */
+  enqueue<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
+    try {
+      this.runTx.immediate(() => {
+        for (const item of batch) {
+          const state = this.state;
+          const tokens = this.tokens;
+          try {
+            // Nested call: better-sqlite3 runs it in a SAVEPOINT and rolls back to it on throw.
+            outcomes.push({ ok: true, value: this.runTx(item.fn) });
+          } catch (e) {
+            if (this.state !== state || this.tokens !== tokens) this.reload();
+            outcomes.push({ ok: false, error: e });
+          }
+        }
+      });
+    } catch (e) {
+      this.reload();
+      for (let i = 0; i < batch.length; i++) if (!outcomes[i] || outcomes[i].ok) outcomes[i] = { ok: false, error: e };
+    }
+    batch.forEach((item, i) => (outcomes[i].ok ? item.resolve(outcomes[i].value) : item.reject(outcomes[i].error)));
   }
 
   // ---- rows ---------------------------------------------------------------------------

@@ -85,3 +85,30 @@ test('a transaction that fails after changing the view restores it from the data
   expect(JSON.stringify(withCounts(store.state))).toBe(live);
   store.close();
 });
+
+test('group commit: writes queued together share a commit, a failing one rolls back alone', async () => {
+  const store = new Store({ file: join(dir, 'group-commit.db') });
+  const service = new BillingService(store);
+  service.bootstrap({ domain: 'gc', adminEmail: 'a@example.com', adminToken: 't' });
+  const admin = store.user(store.adminUserId)!;
+  const before = (store.db.prepare('SELECT COUNT(*) AS n FROM projects').get() as { n: number }).n;
+  const results = await Promise.allSettled([
+    store.enqueue(() => service.createProject(admin, 'one')),
+    store.enqueue(() => {
+      service.createProject(admin, 'doomed');
+      throw new Error('second write fails after touching the view');
+    }),
+    store.enqueue(() => service.createProject(admin, 'three')),
+  ]);
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  const names = store.state.projects.map((p) => p.name);
+  expect(names).toEqual(['one', 'three']);
+  const rows = store.db.prepare('SELECT name FROM projects ORDER BY created_at, id').all() as { name: string }[];
+  expect(rows.map((r) => r.name).sort()).toEqual(['one', 'three']);
+  expect(rows.length - before).toBe(2);
+  // The in-memory view equals a fresh load.
+  const live = JSON.stringify(withCounts(store.state));
+  store.reload();
+  expect(JSON.stringify(withCounts(store.state))).toBe(live);
+  store.close();
+});
