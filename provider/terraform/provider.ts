@@ -41,6 +41,7 @@ import {
   serverCapabilities,
 } from './protocol/schema';
 import { log } from './protocol/log';
+import { applyProblems, planProblems } from './planning';
 
 export interface Registry {
   resources: Record<string, ResourceHandler>;
@@ -312,6 +313,8 @@ export class TerraformProvider {
     }
     const diagnostics = toProtoDiagnostics(result.diagnostics);
     const planned = result.planned === undefined ? proposed : result.planned;
+    // Terraform rejects such a plan with a terse "invalid plan"; name the attributes in the log.
+    for (const problem of planProblems(def, config, planned)) log.warn(`${req.type_name}: plan breaks Terraform's rules: ${problem}`);
     return {
       planned_state: encodeDynamic(attrs, planned, `${req.type_name} planned`),
       requires_replace: (result.requiresReplace ?? []).map((name) => attributePath([name])),
@@ -352,6 +355,10 @@ export class TerraformProvider {
       };
     }
     const diagnostics = toProtoDiagnostics(diags);
+    if (state && planned && !hasError(diagnostics)) {
+      const bad = applyProblems(def, planned, state).filter((k) => !containsUnknown(state![k]));
+      if (bad.length > 0) log.warn(`${req.type_name}: apply result differs from the plan in ${bad.join(', ')} (Terraform reports "inconsistent result after apply")`);
+    }
     if (state && containsUnknown(state)) {
       const names = Object.keys(state).filter((k) => containsUnknown(state![k]));
       diagnostics.push(
