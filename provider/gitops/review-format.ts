@@ -9,11 +9,11 @@ import { MARKDOWN_BUDGET, capped, code, md, palette, plural } from './format';
 /** Marker line that lets a CI job find and update its own earlier comment. */
 export const REVIEW_MARKER = '<!-- cloudbilling-review -->';
 
-const ACTION_VERB: Record<string, string> = { create: 'create', update: 'update', delete: 'delete', replace: 'replace', forget: 'forget' };
+const ACTION_VERB: Record<string, string> = { import: 'import', create: 'create', update: 'update', delete: 'delete', replace: 'replace', forget: 'forget' };
 
 export function countsLine(r: ReviewReport): string {
   const c = r.counts;
-  const parts = (['create', 'update', 'replace', 'delete', 'forget'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} to ${ACTION_VERB[k]}`);
+  const parts = (['import', 'create', 'update', 'replace', 'delete', 'forget'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} to ${ACTION_VERB[k]}`);
   const tool = r.tool === 'terraform' ? 'Terraform plan' : 'Pulumi preview';
   const what = parts.length > 0 ? parts.join(', ') : 'no cloudbilling changes';
   const extra = [c.unchanged > 0 ? `${c.unchanged} unchanged` : '', c.other > 0 ? `${plural(c.other, 'other resource')} not reviewed` : ''].filter(Boolean);

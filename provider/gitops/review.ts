@@ -51,7 +51,7 @@ export interface Move {
 export interface ReviewReport {
   tool: 'terraform' | 'pulumi';
   strict: boolean;
-  counts: { create: number; update: number; delete: number; replace: number; forget: number; unchanged: number; other: number };
+  counts: { import: number; create: number; update: number; delete: number; replace: number; forget: number; unchanged: number; other: number };
   /** Number of changes handed to the rules engine. */
   changes: number;
   errors: Finding[];
@@ -113,10 +113,12 @@ export function review(plan: ParsedPlan, state: DomainState, opts: ReviewOptions
     warnings = [];
   }
 
-  const counts = { create: 0, update: 0, delete: 0, replace: 0, forget: 0, unchanged: 0, other: plan.otherResources };
+  const counts = { import: 0, create: 0, update: 0, delete: 0, replace: 0, forget: 0, unchanged: 0, other: plan.otherResources };
   for (const r of plan.resources) {
-    if (r.action === 'no-op') counts.unchanged++;
-    else counts[r.action]++;
+    if (r.importing) counts.import++;
+    if (r.action === 'no-op') {
+      if (!r.importing) counts.unchanged++;
+    } else counts[r.action]++;
   }
 
   return {

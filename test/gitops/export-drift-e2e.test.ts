@@ -95,6 +95,7 @@ run('export → terraform import → drift', () => {
     const review = await cli(['review', path.join(dir, 'import-plan.json'), '--format', 'json', '--strict'], { env });
     expect(review.code).toBe(0);
     expect(JSON.parse(review.stdout).errors).toEqual([]);
+    expect(JSON.parse(review.stdout).counts).toEqual(expect.objectContaining({ import: 7, create: 0, update: 0, delete: 0, unchanged: 0 }));
 
     const apply = await tfRun(['apply', '-input=false', '-no-color', 'import.tfplan']);
     expect(apply.code).toBe(0);

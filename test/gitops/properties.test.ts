@@ -31,7 +31,9 @@ const resourceChange = fc.oneof(
   fc.record({ kind: fc.constant('perm' as const), action: fc.constantFrom(['create'], ['delete'], ['delete', 'create']), user: fc.constantFrom('u1', 'u-admin', 'u404'), group: fc.constantFrom(...groupIds) }),
 );
 
-function toPlan(rcs: fc.TypeOf<typeof resourceChange>[]) {
+type ResourceChangeCase = typeof resourceChange extends fc.Arbitrary<infer T> ? T : never;
+
+function toPlan(rcs: ResourceChangeCase[]) {
   const resource_changes = rcs.map((r, i) => {
     const actions = r.action;
     if (r.kind === 'group') {
