@@ -35,7 +35,7 @@ type ResourceChangeCase = typeof resourceChange extends fc.Arbitrary<infer T> ? 
 
 function toPlan(rcs: ResourceChangeCase[]) {
   const resource_changes = rcs.map((r, i) => {
-    const actions = r.action;
+    const actions: string[] = [...r.action];
     if (r.kind === 'group') {
       return {
         address: `cloudbilling_billing_group.g${i}`, mode: 'managed', type: 'cloudbilling_billing_group', name: `g${i}`,
