@@ -7,8 +7,8 @@
  *    the path would be too long for a socket), requiring and verifying the client
  *    certificate Terraform passed in `PLUGIN_CLIENT_CERT`.
  * 3. Print exactly one line on stdout: `1|6|unix|<socket>|grpc|<cert DER base64, unpadded>`.
- * 4. `plugin.GRPCController/Shutdown` (and SIGTERM) close the server, remove the socket
- *    dir and exit. SIGINT is ignored: Terraform handles Ctrl-C itself and calls StopProvider.
+ * 4. `plugin.GRPCController/Shutdown` (and SIGTERM, or the parent process going away)
+ *    close the server, remove the socket dir and exit. SIGINT is ignored: Terraform handles Ctrl-C itself and calls StopProvider.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -135,6 +135,15 @@ export async function serve(rpcs: RpcTable, options: ServeOptions = {}): Promise
   });
 
   process.once('exit', cleanup);
+  // Terraform normally ends us with Shutdown or a kill; if it dies without either
+  // (SIGKILL, a test timeout), we are re-parented: exit instead of lingering.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      log.warn('Terraform went away without Shutdown; exiting');
+      void close().then(() => exit(0));
+    }
+  }, 1000).unref();
   process.on('SIGINT', () => log.info('SIGINT ignored: Terraform stops providers with StopProvider/Shutdown'));
   process.once('SIGTERM', () => {
     void close().then(() => exit(0));

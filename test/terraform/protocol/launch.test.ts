@@ -140,3 +140,41 @@ describe('socket placement', () => {
     }
   });
 });
+
+describe('orphaned provider', () => {
+  test('exits by itself when the process that started it dies without Shutdown', async () => {
+    const client = generateServerCertificate();
+    // A middle process starts the provider, prints its pid and handshake, then is SIGKILLed.
+    const script = `
+      const { spawn } = require('node:child_process');
+      const c = spawn(process.execPath, [${JSON.stringify(BUNDLE)}], { stdio: ['ignore', 'pipe', 'ignore'] });
+      c.stdout.once('data', (d) => process.stdout.write(c.pid + ' ' + d));
+      setInterval(() => {}, 1000);
+    `;
+    const mid = spawn(process.execPath, ['-e', script], {
+      env: { ...process.env, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_CLIENT_CERT: client.certPem },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(mid);
+    const first = await new Promise<string>((r) => mid.stdout!.once('data', (d) => r(String(d))));
+    const [pidText, line] = first.split(' ');
+    const pid = Number(pidText);
+    const socket = line.split('|')[3];
+    expect(fs.existsSync(socket)).toBe(true);
+    mid.kill('SIGKILL');
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 10_000;
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const exitedByItself = !alive();
+    if (!exitedByItself) process.kill(pid, 'SIGKILL');
+    expect(exitedByItself).toBe(true);
+    expect(fs.existsSync(socket)).toBe(false);
+  });
+});
