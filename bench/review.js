@@ -161,5 +161,6 @@ try {
     process.exitCode = 1;
   }
 } finally {
+  if (process.env.BENCH_KEEP) for (const f of ['plan.json', 'snapshot.json']) fs.copyFileSync(path.join(dir, f), path.join(process.env.BENCH_KEEP, f));
   fs.rmSync(dir, { recursive: true, force: true });
 }

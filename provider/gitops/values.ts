@@ -9,7 +9,7 @@
  * - sensitive only because the user marked it so (e.g. a sensitive variable used as an
  *   e-mail) → `undefined`: we may not print it and will not guess rules on it.
  */
-import type { AttrType, ResourceDefinition } from '../domain/resources';
+import type { AttrType, Attribute, ResourceDefinition } from '../domain/resources';
 import { createHash } from 'node:crypto';
 import { toSnake } from '../domain/naming';
 import { REDACTED, type Values } from './model';
@@ -47,6 +47,19 @@ export function isSecretDigest(v: unknown): boolean {
 const at = (mask: unknown, key: string | number): unknown =>
   mask && typeof mask === 'object' ? (mask as Record<string | number, unknown>)[key] : mask === true ? true : undefined;
 
+type Field = { name: string; snake: string; attr: Attribute };
+const FIELDS = new WeakMap<Record<string, Attribute>, Field[]>();
+
+/** The attributes of a definition or object type with their snake_case keys, computed once. */
+function fields(attributes: Record<string, Attribute>): Field[] {
+  let f = FIELDS.get(attributes);
+  if (!f) {
+    f = Object.entries(attributes).map(([name, attr]) => ({ name, snake: toSnake(name), attr }));
+    FIELDS.set(attributes, f);
+  }
+  return f;
+}
+
 export function normalizeValues(
   def: ResourceDefinition,
   raw: Record<string, unknown> | null | undefined,
@@ -55,8 +68,8 @@ export function normalizeValues(
 ): Values | null {
   if (raw === null || raw === undefined) return null;
   const out: Values = {};
-  for (const [name, attr] of Object.entries(def.attributes)) {
-    const key = naming === 'snake' ? toSnake(name) : name;
+  for (const { name, snake, attr } of fields(def.attributes)) {
+    const key = naming === 'snake' ? snake : name;
     out[name] = convert(attr.type, raw[key], at(masks.unknown, key), at(masks.sensitive, key), attr.sensitive === true, masks, naming);
   }
   return out;
@@ -100,8 +113,8 @@ function convert(
       }
       if (obj === null || typeof obj !== 'object') return null;
       const out: Values = {};
-      for (const [name, attr] of Object.entries(type.attributes)) {
-        const key = naming === 'snake' ? toSnake(name) : name;
+      for (const { name, snake, attr } of fields(type.attributes)) {
+        const key = naming === 'snake' ? snake : name;
         out[name] = convert(attr.type, (obj as Values)[key], at(u, key), at(s, key), attr.sensitive === true, masks, naming);
       }
       return out;
