@@ -33,26 +33,26 @@ export function invoiceCsv(inv: Invoice): string {
 export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { service, write } = ctx;
   const R = S.responses;
-  const tags = (t: string) => ({ tags: [t] });
+  const doc = (tag: string, summary: string) => ({ tags: [tag], summary });
 
   // ---- public
-  app.get('/v1/health', { config: { public: true }, schema: { ...tags('meta'), security: [], response: S.replies(200, { type: 'object', properties: { status: { type: 'string' } } }) } }, async () => ({
+  app.get('/v1/health', { config: { public: true }, schema: { ...doc('meta', 'Liveness check (no token)'), security: [], response: S.replies(200, { type: 'object', properties: { status: { type: 'string' } } }) } }, async () => ({
     status: 'ok',
   }));
   app.get('/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   // ---- domain and snapshot
-  app.get('/v1/domain', { schema: { ...tags('domain'), response: S.replies(200, R.any) } }, async () => service.domain());
-  app.get('/v1/snapshot', { schema: { ...tags('domain'), response: S.replies(200, R.any) } }, async (req) => service.snapshot(req.actor));
+  app.get('/v1/domain', { schema: { ...doc('domain', 'The domain'), response: S.replies(200, R.any) } }, async () => service.domain());
+  app.get('/v1/snapshot', { schema: { ...doc('domain', "The caller's whole view (plan and drift tools)"), response: S.replies(200, R.any) } }, async (req) => service.snapshot(req.actor));
 
   // ---- billing groups
-  app.get('/v1/billing-groups', { schema: { ...tags('groups'), response: S.replies(200, R.groups) } }, async (req) => ({ items: service.listGroups(req.actor) }));
+  app.get('/v1/billing-groups', { schema: { ...doc('groups', 'Billing groups visible to the caller'), response: S.replies(200, R.groups) } }, async (req) => ({ items: service.listGroups(req.actor) }));
 
-  app.post('/v1/billing-groups', { schema: { ...tags('groups'), body: S.groupCreateBody, response: S.replies(201, R.groupWritten, 'Created') } }, async (req, reply) =>
+  app.post('/v1/billing-groups', { schema: { ...doc('groups', 'Create a sub billing group'), body: S.groupCreateBody, response: S.replies(201, R.groupWritten, 'Created') } }, async (req, reply) =>
     write(req, reply, () => service.createGroup(req.actor, req.body as GroupInput)),
   );
 
-  app.get('/v1/billing-groups/:id', { schema: { ...tags('groups'), params: S.idParams, response: S.replies(200, R.group) } }, async (req, reply) => {
+  app.get('/v1/billing-groups/:id', { schema: { ...doc('groups', 'One billing group (ETag)'), params: S.idParams, response: S.replies(200, R.group) } }, async (req, reply) => {
     const g = service.getGroup(req.actor, (req.params as IdParams).id);
     reply.header('etag', etagOf(g));
     return g;
@@ -60,7 +60,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.patch(
     '/v1/billing-groups/:id',
-    { schema: { ...tags('groups'), params: S.idParams, headers: S.ifMatchHeaders, body: S.groupPatchBody, response: S.replies(200, R.groupWritten) } },
+    { schema: { ...doc('groups', 'Change a billing group (If-Match)'), params: S.idParams, headers: S.ifMatchHeaders, body: S.groupPatchBody, response: S.replies(200, R.groupWritten) } },
     async (req, reply) => {
       const { id } = req.params as IdParams;
       const expected = parseIfMatch(req.headers['if-match']);
@@ -70,7 +70,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.delete(
     '/v1/billing-groups/:id',
-    { schema: { ...tags('groups'), params: S.idParams, querystring: S.deleteQuery, response: { 204: { description: 'Deleted', type: 'null' }, '4xx': { $ref: 'Error#' } } } },
+    { schema: { ...doc('groups', 'Delete a sub billing group (confirmName)'), params: S.idParams, querystring: S.deleteQuery, response: { 204: { description: 'Deleted', type: 'null' }, '4xx': { $ref: 'Error#' } } } },
     async (req, reply) => {
       const { id } = req.params as IdParams;
       const { confirmName } = req.query as { confirmName?: string };
@@ -78,45 +78,45 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get('/v1/billing-groups/:id/projects', { schema: { ...tags('groups'), params: S.idParams, response: S.replies(200, R.projects) } }, async (req) => ({
+  app.get('/v1/billing-groups/:id/projects', { schema: { ...doc('groups', 'Projects linked to a group'), params: S.idParams, response: S.replies(200, R.projects) } }, async (req) => ({
     items: service.groupProjects(req.actor, (req.params as IdParams).id),
   }));
 
   // ---- projects and links
-  app.get('/v1/projects', { schema: { ...tags('projects'), response: S.replies(200, R.projects) } }, async (req) => ({ items: service.listProjects(req.actor) }));
-  app.get('/v1/projects/:id', { schema: { ...tags('projects'), params: S.idParams, response: S.replies(200, R.project) } }, async (req) =>
+  app.get('/v1/projects', { schema: { ...doc('projects', 'Projects visible to the caller'), response: S.replies(200, R.projects) } }, async (req) => ({ items: service.listProjects(req.actor) }));
+  app.get('/v1/projects/:id', { schema: { ...doc('projects', 'One project'), params: S.idParams, response: S.replies(200, R.project) } }, async (req) =>
     service.getProject(req.actor, (req.params as IdParams).id),
   );
-  app.post('/v1/projects', { schema: { ...tags('projects'), body: S.projectCreateBody, response: S.replies(201, R.projectWritten, 'Created') } }, async (req, reply) =>
+  app.post('/v1/projects', { schema: { ...doc('projects', 'Create a project (lands in main)'), body: S.projectCreateBody, response: S.replies(201, R.projectWritten, 'Created') } }, async (req, reply) =>
     write(req, reply, () => service.createProject(req.actor, (req.body as { name: string }).name)),
   );
   app.put(
     '/v1/projects/:id/billing-group',
-    { schema: { ...tags('projects'), params: S.idParams, body: S.linkBody, response: S.replies(200, R.link) } },
+    { schema: { ...doc('projects', 'Link a project to a group'), params: S.idParams, body: S.linkBody, response: S.replies(200, R.link) } },
     async (req, reply) => {
       const { id } = req.params as IdParams;
       return write(req, reply, () => service.link(req.actor, id, req.body as { billingGroupId: string; allowTransfer?: boolean }));
     },
   );
-  app.delete('/v1/projects/:id/billing-group', { schema: { ...tags('projects'), params: S.idParams, response: S.replies(200, R.link) } }, async (req, reply) => {
+  app.delete('/v1/projects/:id/billing-group', { schema: { ...doc('projects', 'Unlink a project (back to main)'), params: S.idParams, response: S.replies(200, R.link) } }, async (req, reply) => {
     const { id } = req.params as IdParams;
     return write(req, reply, () => service.unlink(req.actor, id));
   });
 
   // ---- users and permissions
-  app.get('/v1/users', { schema: { ...tags('users'), response: S.replies(200, R.list) } }, async (req) => ({ items: service.listUsers(req.actor) }));
-  app.get('/v1/users/:id', { schema: { ...tags('users'), params: S.idParams, response: S.replies(200, R.any) } }, async (req) =>
+  app.get('/v1/users', { schema: { ...doc('users', 'Users'), response: S.replies(200, R.list) } }, async (req) => ({ items: service.listUsers(req.actor) }));
+  app.get('/v1/users/:id', { schema: { ...doc('users', 'One user'), params: S.idParams, response: S.replies(200, R.any) } }, async (req) =>
     service.getUser(req.actor, (req.params as IdParams).id),
   );
-  app.post('/v1/users', { schema: { ...tags('users'), body: S.userCreateBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
+  app.post('/v1/users', { schema: { ...doc('users', 'Create a user (token shown once)'), body: S.userCreateBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
     write(req, reply, () => service.createUser(req.actor, req.body as { email: string; name: string; role?: 'billing_admin' | null })),
   );
-  app.get('/v1/billing-groups/:id/permissions', { schema: { ...tags('permissions'), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
+  app.get('/v1/billing-groups/:id/permissions', { schema: { ...doc('permissions', "A group's members"), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
     items: service.groupPermissions(req.actor, (req.params as IdParams).id),
   }));
   app.put(
     '/v1/billing-groups/:id/permissions/:userId',
-    { schema: { ...tags('permissions'), params: S.groupUserParams, response: S.replies(200, R.written) } },
+    { schema: { ...doc('permissions', 'Grant a membership (idempotent)'), params: S.groupUserParams, response: S.replies(200, R.written) } },
     async (req, reply) => {
       const { id, userId } = req.params as { id: string; userId: string };
       return write(req, reply, () => service.grant(req.actor, id, userId));
@@ -124,7 +124,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
   app.delete(
     '/v1/billing-groups/:id/permissions/:userId',
-    { schema: { ...tags('permissions'), params: S.groupUserParams, response: S.replies(200, R.written) } },
+    { schema: { ...doc('permissions', 'Revoke a membership'), params: S.groupUserParams, response: S.replies(200, R.written) } },
     async (req, reply) => {
       const { id, userId } = req.params as { id: string; userId: string };
       return write(req, reply, () => service.revoke(req.actor, id, userId));
@@ -132,12 +132,12 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   // ---- credits
-  app.get('/v1/billing-groups/:id/credits', { schema: { ...tags('credits'), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
+  app.get('/v1/billing-groups/:id/credits', { schema: { ...doc('credits', "A group's credits"), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
     items: service.groupCredits(req.actor, (req.params as IdParams).id),
   }));
   app.post(
     '/v1/billing-groups/:id/credits',
-    { schema: { ...tags('credits'), params: S.idParams, body: S.creditBody, response: S.replies(201, R.written, 'Created') } },
+    { schema: { ...doc('credits', 'Claim a credit code'), params: S.idParams, body: S.creditBody, response: S.replies(201, R.written, 'Created') } },
     async (req, reply) => {
       const { id } = req.params as IdParams;
       return write(req, reply, () => service.claimCredit(req.actor, id, (req.body as { code: string }).code));
@@ -145,7 +145,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
   app.post(
     '/v1/billing-groups/:id/credits/:creditId/refund',
-    { schema: { ...tags('credits'), params: S.groupCreditParams, response: S.replies(200, R.written) } },
+    { schema: { ...doc('credits', 'Refund a paid credit'), params: S.groupCreditParams, response: S.replies(200, R.written) } },
     async (req, reply) => {
       const { id, creditId } = req.params as { id: string; creditId: string };
       return write(req, reply, () => service.refundCredit(req.actor, id, creditId));
@@ -153,25 +153,25 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   // ---- usage, periods, invoices
-  app.post('/v1/usage', { schema: { ...tags('usage'), body: S.usageBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
+  app.post('/v1/usage', { schema: { ...doc('usage', 'Record usage'), body: S.usageBody, response: S.replies(201, R.written, 'Created') } }, async (req, reply) =>
     write(req, reply, () => service.recordUsage(req.actor, req.body as { projectId: string; service: string; amount: number; at?: string })),
   );
   app.post(
     '/v1/billing-periods/:period/close',
-    { schema: { ...tags('invoices'), params: S.periodParams, response: S.replies(200, R.written) } },
+    { schema: { ...doc('invoices', "Invoice a month's unbilled usage"), params: S.periodParams, response: S.replies(200, R.written) } },
     async (req, reply) => {
       const { period } = req.params as { period: string };
       return write(req, reply, () => service.closePeriod(req.actor, period));
     },
   );
-  app.get('/v1/billing-groups/:id/invoices', { schema: { ...tags('invoices'), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
+  app.get('/v1/billing-groups/:id/invoices', { schema: { ...doc('invoices', "A group's invoices"), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
     items: service.groupInvoices(req.actor, (req.params as IdParams).id),
   }));
   app.get(
     '/v1/invoices/:id',
     {
       schema: {
-        ...tags('invoices'),
+        ...doc('invoices', 'One invoice (JSON or CSV)'),
         params: S.idParams,
         querystring: S.invoiceQuery,
         response: { 200: { description: 'The invoice (JSON, or text/csv with ?format=csv)', ...R.any }, '4xx': { $ref: 'Error#' } },
@@ -188,7 +188,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
       return inv;
     },
   );
-  app.post('/v1/invoices/:id/pay', { schema: { ...tags('invoices'), params: S.idParams, response: S.replies(200, R.written) } }, async (req, reply) => {
+  app.post('/v1/invoices/:id/pay', { schema: { ...doc('invoices', 'Mark an invoice paid'), params: S.idParams, response: S.replies(200, R.written) } }, async (req, reply) => {
     const { id } = req.params as IdParams;
     return write(req, reply, () => service.payInvoice(req.actor, id));
   });
@@ -196,7 +196,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ---- events
   app.get(
     '/v1/billing-groups/:id/events',
-    { schema: { ...tags('events'), params: S.idParams, querystring: S.eventsQuery, response: S.replies(200, R.list) } },
+    { schema: { ...doc('events', "A group's event log, newest first"), params: S.idParams, querystring: S.eventsQuery, response: S.replies(200, R.list) } },
     async (req: FastifyRequest) => {
       const q = req.query as { limit?: string; cursor?: string };
       const limit = q.limit === undefined ? EVENTS_DEFAULT_LIMIT : Number(q.limit);
@@ -208,7 +208,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   // ---- plan
-  app.post('/v1/plan', { schema: { ...tags('plan'), body: S.planBody, response: S.replies(200, R.plan) } }, async (req) =>
+  app.post('/v1/plan', { schema: { ...doc('plan', 'Dry-run a change list against the rules'), body: S.planBody, response: S.replies(200, R.plan) } }, async (req) =>
     // confirmName is accepted on planned deletes but not checked (SPEC §3).
     service.plan(req.actor, (req.body as { changes: Change[] }).changes.map((c) => (c.op === 'deleteGroup' ? { op: c.op, id: c.id } : c))),
   );
