@@ -57,8 +57,40 @@ export interface ProviderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A decoded tfplugin6 message (protobufjs plain object, snake_case fields; absent = zero value). */
 type Req = Record<string, any>;
-type Rpc = (req: Req) => Promise<Req>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests are typed per method below
+type Rpc = (req: any) => Promise<Req>;
+
+// Request shapes of the RPCs this file reads (tfplugin6.proto). Bytes arrive as Buffers.
+interface ConfigRequest {
+  config?: DynamicValue;
+}
+interface TypedRequest {
+  type_name: string;
+}
+interface ValidateRequest extends TypedRequest, ConfigRequest {}
+interface UpgradeRequest extends TypedRequest {
+  version?: number;
+  raw_state?: { json?: Buffer; flatmap?: Record<string, string> };
+}
+interface ReadRequest extends TypedRequest {
+  current_state?: DynamicValue;
+  private?: Buffer;
+}
+interface PlanRequestMessage extends TypedRequest, ConfigRequest {
+  prior_state?: DynamicValue;
+  proposed_new_state?: DynamicValue;
+  prior_private?: Buffer;
+}
+interface ApplyRequest extends TypedRequest, ConfigRequest {
+  prior_state?: DynamicValue;
+  planned_state?: DynamicValue;
+  planned_private?: Buffer;
+}
+interface ImportRequest extends TypedRequest {
+  id?: string;
+}
 
 /** Fields of a gRPC answer carrying diagnostics, per RPC. */
 const UNSUPPORTED_TEXT = 'The cloudbilling provider declares no such object.';
@@ -187,7 +219,7 @@ export class TerraformProvider {
     return this.#schema;
   }
 
-  validateProviderConfig(req: Req): Req {
+  validateProviderConfig(req: ConfigRequest): Req {
     const config = decodeDynamicOrUnknown(providerDefinition.attributes, req.config, 'provider');
     const diagnostics: ProtoDiagnostic[] = [];
     if (config && !isUnknown(config)) {
@@ -204,7 +236,7 @@ export class TerraformProvider {
     return { diagnostics };
   }
 
-  configureProvider(req: Req): Req {
+  configureProvider(req: ConfigRequest): Req {
     const env = this.#options.env ?? process.env;
     const raw = decodeDynamicOrUnknown(providerDefinition.attributes, req.config, 'provider');
     const config: Values = raw && !isUnknown(raw) ? raw : {};
@@ -248,7 +280,7 @@ export class TerraformProvider {
     return { handler, def };
   }
 
-  validateResourceConfig(req: Req): Req {
+  validateResourceConfig(req: ValidateRequest): Req {
     const def = resourceDefinitions[req.type_name];
     if (!def) return { diagnostics: [unsupported('resource', req.type_name)] };
     const config = decodeDynamic(def.attributes, req.config, req.type_name);
@@ -257,14 +289,14 @@ export class TerraformProvider {
     return { diagnostics: toProtoDiagnostics(diags) };
   }
 
-  validateDataResourceConfig(req: Req): Req {
+  validateDataResourceConfig(req: ValidateRequest): Req {
     const def = dataSourceDefinitions[req.type_name];
     if (!def) return { diagnostics: [unsupported('data source', req.type_name)] };
     decodeDynamic(def.attributes, req.config, req.type_name); // shape check
     return { diagnostics: [] };
   }
 
-  upgradeResourceState(req: Req): Req {
+  upgradeResourceState(req: UpgradeRequest): Req {
     const def = resourceDefinitions[req.type_name];
     if (!def) return { diagnostics: [unsupported('resource', req.type_name)] };
     const json = req.raw_state?.json as Buffer | undefined;
@@ -282,7 +314,7 @@ export class TerraformProvider {
     return { upgraded_state: encodeDynamic(def.attributes, state, req.type_name), diagnostics: [] };
   }
 
-  async readResource(req: Req): Promise<Req> {
+  async readResource(req: ReadRequest): Promise<Req> {
     const { handler, def } = this.#resource(req.type_name);
     const current = decodeDynamic(def.attributes, req.current_state, req.type_name);
     if (current === null) return { new_state: encodeDynamic(def.attributes, null), diagnostics: [], private: req.private };
@@ -299,7 +331,7 @@ export class TerraformProvider {
     }
   }
 
-  async planResourceChange(req: Req): Promise<Req> {
+  async planResourceChange(req: PlanRequestMessage): Promise<Req> {
     const { handler, def } = this.#resource(req.type_name);
     const attrs = def.attributes;
     const prior = decodeDynamic(attrs, req.prior_state, `${req.type_name} prior`);
@@ -323,7 +355,7 @@ export class TerraformProvider {
     };
   }
 
-  async applyResourceChange(req: Req): Promise<Req> {
+  async applyResourceChange(req: ApplyRequest): Promise<Req> {
     const { handler, def } = this.#resource(req.type_name);
     const attrs = def.attributes;
     const prior = decodeDynamic(attrs, req.prior_state, `${req.type_name} prior`);
@@ -369,7 +401,7 @@ export class TerraformProvider {
     return { new_state: encodeDynamic(attrs, state, req.type_name), private: req.planned_private, diagnostics };
   }
 
-  async importResourceState(req: Req): Promise<Req> {
+  async importResourceState(req: ImportRequest): Promise<Req> {
     const { handler, def } = this.#resource(req.type_name);
     const state = await handler.importState(String(req.id ?? ''), this.ctx);
     return {
@@ -378,7 +410,7 @@ export class TerraformProvider {
     };
   }
 
-  async readDataSource(req: Req): Promise<Req> {
+  async readDataSource(req: ValidateRequest): Promise<Req> {
     const { handler, def } = this.#dataSource(req.type_name);
     const config = decodeDynamic(def.attributes, req.config, req.type_name);
     if (config === null) throw new Error(`${req.type_name}: no configuration`);
