@@ -268,8 +268,9 @@ describe('rules engine properties', () => {
       { numRuns: 400 },
     );
     // The property is not vacuous: enough generated sets of 2+ changes are valid.
-    // (about 40 of 400 runs are valid sets of two or more changes; half of that is plenty.)
-    expect(valid).toBeGreaterThan(20);
+    // About 37 of 400 runs (28-45 seen) are valid sets of two or more changes; the bound
+    // sits far below that so that a random seed never makes it flaky.
+    expect(valid).toBeGreaterThan(10);
   });
 
   test('unknown values: with no errors, next keeps the invariants that do not depend on them', () => {
@@ -324,7 +325,8 @@ describe('rules engine properties', () => {
       }),
       { numRuns: 600 },
     );
-    expect(compared).toBeGreaterThan(options === KNOWN ? 8 : 25); // about 50 (30 with creates) of 600 runs
+    // About 50 (28 with creates; 32 and 20 the lowest seen) of 600 runs; a bound far below.
+    expect(compared).toBeGreaterThan(8);
   });
 
   test('the by-name exception above is real: a set resolves names in its desired result', () => {
