@@ -15,6 +15,9 @@ export async function main(): Promise<void> {
     process.stderr.write(`${refusal}\n`);
     process.exit(1);
   }
+  // Terraform may close our pipes before we exit: a failed log write must not crash the provider.
+  process.stderr.on('error', () => undefined);
+  process.stdout.on('error', () => undefined);
   console.log = (...args: unknown[]) => log.info(args.map(String).join(' '));
   console.info = console.log;
   console.warn = (...args: unknown[]) => log.warn(args.map(String).join(' '));
