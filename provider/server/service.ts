@@ -62,7 +62,9 @@ export const DEFAULT_SUB_GROUP_LIMIT = 30;
 export const EVENTS_DEFAULT_LIMIT = 50;
 export const EVENTS_MAX_LIMIT = 200;
 const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
-const CREDIT_AMOUNT_RE = /^(\d{1,12})(\.\d{1,6})?$/;
+const CREDIT_AMOUNT_RE = /^(\d{1,10})(\.\d{1,6})?$/;
+/** Largest credit amount a code may carry (as for a usage record). */
+export const MAX_AMOUNT = 1_000_000_000;
 const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export function apiDiagnostic(d: Diagnostic): ApiDiagnostic {
@@ -105,9 +107,9 @@ export function parseCreditCode(code: string): { kind: 'free' | 'paid'; amount: 
   const tail = dash >= 0 ? code.slice(dash + 1) : '';
   const m = CREDIT_AMOUNT_RE.exec(tail);
   const amount = m ? Number(tail) : NaN;
-  if (dash <= 0 || !m || !(amount > 0)) {
+  if (dash <= 0 || !m || !(amount > 0) || amount > MAX_AMOUNT) {
     throw badRequest(
-      `Credit code ${JSON.stringify(code)} does not end in an amount. A code ends with "-" and a positive amount, e.g. FREE-2026-500 or PAID-ACME-1000.50.`,
+      `Credit code ${JSON.stringify(code)} does not end in an amount. A code ends with "-" and a positive amount up to ${MAX_AMOUNT} with at most 6 decimals, e.g. FREE-2026-500 or PAID-ACME-1000.50.`,
       { path: ['code'] },
     );
   }

@@ -94,7 +94,7 @@ test('credits: claim free and paid, once per domain, refund paid only', async ()
   const paid = expectOk(await f.admin.post(`/v1/billing-groups/${g.id}/credits`, { code: 'PAID-ACME-1000.50' }), 201);
   expect(paid).toMatchObject({ kind: 'paid', amount: 1000.5, status: 'active' });
   expectError(await f.admin.post(`/v1/billing-groups/${f.mainId}/credits`, { code: 'FREE-2026-500' }), 409, 'CONFLICT');
-  for (const code of ['FREE', 'FREE-', 'FREE-abc', 'FREE-0', 'FREE-0.0', '-100', 'PAID-1e3']) {
+  for (const code of ['FREE', 'FREE-', 'FREE-abc', 'FREE-0', 'FREE-0.0', '-100', 'PAID-1e3', 'FREE-1000000001', 'FREE-1.1234567']) {
     expectError(await f.admin.post(`/v1/billing-groups/${g.id}/credits`, { code }), 400, 'BAD_REQUEST');
   }
   expectError(await f.admin.post(`/v1/billing-groups/${g.id}/credits`, { code: 5 }), 400, 'BAD_REQUEST');
