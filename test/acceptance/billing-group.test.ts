@@ -137,8 +137,10 @@ describe('plan-time rules: terraform plan fails before any API write', () => {
       id = (await stateOf(acc, dir, 'cloudbilling_billing_group.money'))!.id;
     });
 
-    test('DELETION_PROTECTED fails plan -destroy and terraform destroy; nothing is deleted', async () => {
+    test('DELETION_PROTECTED fails plan -destroy, plan -replace and terraform destroy; nothing is deleted', async () => {
       await planFails(dir, 'DELETION_PROTECTED', '-destroy');
+      const replace = await planFails(dir, 'DELETION_PROTECTED', '-replace=cloudbilling_billing_group.money');
+      expect(replace).not.toContain('NAME_TAKEN');
       const r = await acc.run(dir, 'destroy', '-auto-approve', '-input=false');
       expectCode(r, 1);
       expect(output(r)).toContain('Error: DELETION_PROTECTED:');
@@ -148,6 +150,11 @@ describe('plan-time rules: terraform plan fails before any API write', () => {
       const before = await fingerprint(acc.api);
       expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
       expect(await fingerprint(acc.api)).toBe(before);
+      // Now a replacement plans, with no NAME_TAKEN against the group it replaces. (Terraform
+      // keeps the diagnostics of a replacement's create plan only when one is an error.)
+      const replaced = await acc.run(dir, 'plan', '-input=false', '-replace=cloudbilling_billing_group.money');
+      expectCode(replaced, 0);
+      expect(output(replaced)).toContain('will be replaced, as requested');
     });
 
     test('DELETE_UNBILLED_USAGE, DELETE_PAID_CREDITS, DELETE_OUTSTANDING_BALANCE from live figures; warnings for the rest', async () => {

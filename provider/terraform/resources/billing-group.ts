@@ -6,7 +6,10 @@
  * the live view, so NAME_TAKEN, MAIN_PAYMENT_REQUIRED, MAIN_GROUP_IMMUTABLE_NAME (the
  * main group imported into this resource), MAIN_GROUP_UNDELETABLE, the DELETE_* rules and
  * their warnings show before anything is applied. `deletion_protection` is a Terraform
- * setting, not an API field: destroying a protected group fails at plan and at apply.
+ * setting, not an API field: destroying or replacing a protected group fails at plan
+ * and at apply. A replacement (`-replace`, taint) is planned by Terraform as an in-place
+ * plan followed by a create with the same config; the create recognises it (see
+ * `noteInPlacePlan` in common.ts) and checks the delete rules of the group it replaces.
  * Import id: the group id; import sets `deletion_protection` to its default (false).
  */
 import type { Group } from '../../client';
@@ -14,7 +17,7 @@ import { isApiError } from '../../client/errors';
 import { billingGroup as definition } from '../../domain/resources';
 import { checkGroupInput } from '../../domain/rules';
 import { diagnostic } from '../../domain/messages';
-import type { Diagnostic, GroupInput } from '../../domain/types';
+import type { Change, Diagnostic, GroupInput } from '../../domain/types';
 import { UNKNOWN, type ResourceHandler, type TfValue, type Values } from '../framework';
 import { basePlan, changedAttributes, isDestroy } from '../planning';
 import {
@@ -25,9 +28,11 @@ import {
   groupFields,
   liveState,
   mainPaymentPlanned,
+  noteInPlacePlan,
   paymentMethodValue,
   recordGroup,
   recordGroupDeleted,
+  replacedBy,
   ruleDiagnostics,
   str,
 } from './common';
@@ -82,10 +87,22 @@ export const billingGroupResource: ResourceHandler = {
 
     const planned = configDefaults(definition, req.config, basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!);
     if (req.prior === null) {
-      const group = groupFields(planned, API_FIELDS) as GroupInput;
-      const diagnostics = ruleDiagnostics(await mainPaymentPlanned(ctx, state), { op: 'createGroup', group }, definition);
+      const create: Change = { op: 'createGroup', group: groupFields(planned, API_FIELDS) as GroupInput };
+      const rulesState = await mainPaymentPlanned(ctx, state);
+      const replaced = await replacedBy(ctx, req.config);
+      const replacedId = replaced && str(replaced.id);
+      if (!replacedId || !state.groups.some((g) => g.id === replacedId)) {
+        return { planned, diagnostics: ruleDiagnostics(rulesState, create, definition) };
+      }
+      // Replacing an existing group: it is deleted first, so its delete rules apply and its name is free.
+      const changes: Change[] = [{ op: 'deleteGroup', id: replacedId }, create];
+      const diagnostics: Diagnostic[] = [];
+      if (replaced!.deletionProtection === true) diagnostics.push(diagnostic('DELETION_PROTECTED', { name: replaced!.name }));
+      diagnostics.push(...ruleDiagnostics(rulesState, changes, definition, { destroy: true, only: 0 }));
+      diagnostics.push(...ruleDiagnostics(rulesState, changes, definition, { only: 1 }));
       return { planned, diagnostics };
     }
+    await noteInPlacePlan(ctx, req.config, req.prior);
 
     const changed = apiChanges(req.prior, planned);
     if (changed.length === 0) return { planned, diagnostics: [] };

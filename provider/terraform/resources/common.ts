@@ -29,6 +29,8 @@ interface LiveView {
   state: Snapshot;
   /** A `cloudbilling_main_billing_group` in this plan gives the main group a payment method. */
   mainPaymentPlanned: boolean;
+  /** Prior states of in-place plans, by their configuration (see `noteInPlacePlan`). */
+  inPlace: Map<string, Values>;
 }
 
 const views = new WeakMap<object, LiveView>();
@@ -37,7 +39,7 @@ async function view(ctx: ProviderContext): Promise<LiveView> {
   const snap = await ctx.snapshot();
   let v = views.get(snap);
   if (!v) {
-    v = { state: structuredClone(snap), mainPaymentPlanned: false };
+    v = { state: structuredClone(snap), mainPaymentPlanned: false, inPlace: new Map() };
     views.set(snap, v);
   }
   return v;
@@ -65,6 +67,27 @@ export async function mainPaymentPlanned(ctx: ProviderContext, state: Snapshot):
     ...state,
     groups: state.groups.map((g) => (g.id === mainId && !g.paymentMethod ? { ...g, paymentMethod: { type: 'card', reference: '(planned)' } } : g)),
   };
+}
+
+/**
+ * Replacements. When Terraform replaces an instance (`-replace`, taint, or an attribute
+ * that forces it) it asks for an in-place plan first (prior state + config), then plans
+ * the replacement as a create with the same configuration and no prior state. An
+ * in-place plan notes its prior state under the configuration, so that the create that
+ * follows can tell it replaces that object (and check its delete rules) rather than
+ * being a second object with the same name.
+ */
+export async function noteInPlacePlan(ctx: ProviderContext, config: Values | null, prior: Values): Promise<void> {
+  if (config) (await view(ctx)).inPlace.set(configKey(config), prior);
+}
+
+/** The prior state a create with this configuration replaces, if an in-place plan just saw it. */
+export async function replacedBy(ctx: ProviderContext, config: Values | null): Promise<Values | undefined> {
+  return config ? (await view(ctx)).inPlace.get(configKey(config)) : undefined;
+}
+
+function configKey(config: Values): string {
+  return JSON.stringify(config, (_k, v) => (isUnknown(v) ? '\u0000unknown' : v));
 }
 
 /** Fold a group the API returned (created or updated) into the live view. */

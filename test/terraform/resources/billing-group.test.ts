@@ -228,6 +228,21 @@ describe('with a paying main group', () => {
     expect(after.planned).toEqual(read);
   });
 
+  test('a replacement (in-place plan, then a create with the same config) checks the delete rules, not NAME_TAKEN', async () => {
+    const cfg = groupConfig({ deletionProtection: true });
+    const g = await apply(bg, processContext(server), null, cfg);
+    const ctx = processContext(server);
+    // What Terraform does for `-replace`: an in-place plan, then a create plan with the same config.
+    expect((await plan(bg, ctx, g, cfg)).diagnostics).toEqual([]);
+    const replace = await plan(bg, ctx, null, cfg);
+    expect(replace.diagnostics.map((d) => [d.code, d.severity])).toEqual([
+      ['DELETION_PROTECTED', 'error'],
+      ['DELETE_IRREVERSIBLE', 'warning'],
+    ]);
+    // A second group with the same name (no in-place plan of it) is still NAME_TAKEN.
+    expect(codes((await plan(bg, processContext(server), null, cfg)).diagnostics)).toEqual(['NAME_TAKEN']);
+  });
+
   test('the main group imported as a billing group: rename and destroy are rule errors', async () => {
     const imported = await bg.importState(mainId, processContext(server));
     const ctx = processContext(server);
