@@ -23,7 +23,7 @@ const HELP = `usage: cloudbilling serve [options]
   -h, --help        show this help
 
 Environment: CLOUDBILLING_ADMIN_TOKEN sets the admin token; CLOUDBILLING_LOG_LEVEL sets the
-request log level (default info; "silent" turns it off).
+request log level (default info, JSON lines on stderr; "silent" turns it off).
 `;
 
 function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -85,7 +85,8 @@ export async function run(argv: string[]): Promise<number> {
     adminToken: envToken && envToken.length > 0 ? envToken : undefined,
     rateLimit,
     demo: values.demo,
-    logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization'] },
+    // JSON request logs go to stderr; stdout carries only the lines below (URL, first token).
+    logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization'], stream: process.stderr },
   });
 
   process.stdout.write(`cloudbilling API listening on ${server.url}\n`);
