@@ -3,7 +3,8 @@
 // same Node binary: compiling the bundle is a third of the provider's start-up, and
 // Terraform starts the provider 3-5 times per command. A cache that does not fit this
 // Node (other version or flags) is rejected by V8 and the bundle compiles as usual.
-// `CLOUDBILLING_TF_WRITE_CODE_CACHE=FILE` (build only): write the cache after the handshake.
+// `CLOUDBILLING_TF_WRITE_CODE_CACHE=FILE` (build only): write the cache after the handshake
+// and a warm-up of the first RPCs' code paths.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -27,7 +28,8 @@ if (writeCache) {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = (chunk, ...rest) => {
     if (String(chunk).startsWith('1|6|')) {
-      setImmediate(() => {
+      setImmediate(async () => {
+        await mod.exports.warmUp();
         fs.writeFileSync(writeCache, script.createCachedData());
         process.exit(0);
       });
