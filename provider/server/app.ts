@@ -104,6 +104,7 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   app.decorateRequest('tokenHash', '');
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config?.public || req.is404) return;
+    store.syncWithDatabase();
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     const user = m ? store.userByToken(m[1]) : undefined;

@@ -100,6 +100,8 @@ export class Store {
   private runTx!: Database.Transaction<(fn: () => unknown) => unknown>;
   private queue: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   private flushScheduled = false;
+  /** `PRAGMA data_version` when the view was last loaded; -1 before any load. */
+  private seenDataVersion = -1;
 
   constructor(options: StoreOptions) {
     this.db = new Database(options.file);
@@ -136,6 +138,7 @@ export class Store {
 
   /** Rebuild the in-memory view from the database. */
   reload(): void {
+    this.seenDataVersion = this.dataVersion();
     const d = this.sql('SELECT * FROM domain LIMIT 1').get() as
       | { id: string; name: string; main_group_id: string; sub_group_limit: number; admin_user_id: string }
       | undefined;
@@ -169,6 +172,19 @@ export class Store {
     ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at }));
     this.tokens = new Map(userRows.map((r) => [r.token_hash, r.id]));
     this.setState(withCounts({ domain, groups, projects, users, permissions }));
+  }
+
+  private dataVersion(): number {
+    return this.sql('PRAGMA data_version').pluck().get() as number;
+  }
+
+  /**
+   * Bring the view up to date when another connection (another process on the same file)
+   * has committed since we last looked. Writes call it after taking the write lock, so even
+   * then every write is judged against the committed state. Cheap: one pragma.
+   */
+  syncWithDatabase(): void {
+    if (this.seenDataVersion !== -1 && this.dataVersion() !== this.seenDataVersion) this.reload();
   }
 
   setState(state: DomainState): void {
@@ -227,7 +243,10 @@ export class Store {
     const state = this.state;
     const tokens = this.tokens;
     try {
-      return this.runTx.immediate(fn) as T;
+      return this.runTx.immediate(() => {
+        this.syncWithDatabase();
+        return fn();
+      }) as T;
     } catch (e) {
       // The database rolled back; rebuild the view from it when this write had touched it.
       if (this.state !== state || this.tokens !== tokens) this.reload();
@@ -260,6 +279,7 @@ export class Store {
     const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
     try {
       this.runTx.immediate(() => {
+        this.syncWithDatabase();
         for (const item of batch) {
           const state = this.state;
           const tokens = this.tokens;

@@ -117,3 +117,25 @@ test('cloudbilling serve prints the URL and a generated token once, and stops on
     else delete process.env.CLOUDBILLING_LOG_LEVEL;
   }
 });
+
+test('two servers on one file stay consistent (the view follows the commits of the other connection)', async () => {
+  const dbFile = join(dir, 'shared.db');
+  const a = await Fixture.start({ dbFile, adminToken: 'shared' });
+  const b = await Fixture.start({ dbFile, adminToken: 'shared' });
+  try {
+    await a.enableSubGroups();
+    for (let i = 0; i < 30; i++) await (i % 2 ? a : b).group(`g${i}`);
+    expectError(await a.admin.post('/v1/billing-groups', groupBody('one more')), 409, 'SUB_GROUP_LIMIT');
+    expectError(await b.admin.post('/v1/billing-groups', groupBody('one more')), 409, 'SUB_GROUP_LIMIT');
+    const p = await a.project('shared-project');
+    const groups = expectOk(await b.admin.get('/v1/billing-groups')).items;
+    const g = groups.find((x: { name: string }) => x.name === 'g1');
+    await b.link(p.id, g.id);
+    expect(expectOk(await a.admin.get(`/v1/projects/${p.id}`)).billingGroupId).toBe(g.id);
+    expect(expectOk(await a.admin.get(`/v1/billing-groups/${g.id}`)).projectCount).toBe(1);
+    expectError(await a.admin.post('/v1/billing-groups', groupBody('g1')), 409, 'SUB_GROUP_LIMIT');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
