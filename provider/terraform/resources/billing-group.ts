@@ -19,13 +19,15 @@ import { checkGroupInput } from '../../domain/rules';
 import { diagnostic } from '../../domain/messages';
 import type { Change, Diagnostic, GroupInput } from '../../domain/types';
 import { UNKNOWN, type ResourceHandler, type TfValue, type Values } from '../framework';
-import { basePlan, changedAttributes, isDestroy } from '../planning';
+import { basePlan, isDestroy } from '../planning';
 import {
+  changedApiFields,
   configDefaults,
   definedOnly,
   detailsValue,
   enumDiagnostics,
   groupFields,
+  importSkeleton,
   liveState,
   mainPaymentPlanned,
   noteInPlacePlan,
@@ -43,7 +45,7 @@ const API_FIELDS = ['name', 'billingEmails', 'invoiceEmails', 'paymentMethod', '
 const CHANGED_BY_UPDATE = ['version', 'updatedAt', 'projectCount'];
 
 function apiChanges(before: Values, after: Values): (keyof GroupInput)[] {
-  return changedAttributes(definition, before, after).filter((n): n is keyof GroupInput => (API_FIELDS as readonly string[]).includes(n));
+  return changedApiFields(definition, API_FIELDS, before, after);
 }
 
 /** A group as the API returns it → state. */
@@ -150,7 +152,6 @@ export const billingGroupResource: ResourceHandler = {
   },
 
   async importState(id) {
-    const skeleton: Values = Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null]));
-    return { ...skeleton, id, deletionProtection: false };
+    return importSkeleton(definition, { id, deletionProtection: false });
   },
 };

@@ -22,6 +22,7 @@ import { evaluate } from '../../domain/rules';
 import { adapterDiagnostic, deferredToApply } from '../../domain/messages';
 import type { BillingDetails, Change, Diagnostic, DomainState, Group, GroupInput, PaymentMethod } from '../../domain/types';
 import { isUnknown, type ProviderContext, type TfValue, type Values } from '../framework';
+import { changedAttributes } from '../planning';
 
 // ---- live view ----------------------------------------------------------------------
 
@@ -201,6 +202,11 @@ export function paymentMethodValue(pm: PaymentMethod | null | undefined): Values
   return pm ? { type: pm.type, reference: pm.reference } : null;
 }
 
+/** An import skeleton: every attribute of `definition` null, then `values`; ReadResource fills in the rest. */
+export function importSkeleton(definition: ResourceDefinition, values: Values): Values {
+  return { ...Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null])), ...values };
+}
+
 // ---- planning -----------------------------------------------------------------------
 
 /**
@@ -213,6 +219,22 @@ export function configDefaults(definition: ResourceDefinition, config: Values | 
     if (attr.presence === 'optional' && attr.default !== undefined && config && (config[name] ?? null) === null) planned[name] = attr.default;
   }
   return planned;
+}
+
+/**
+ * The API fields (of `fields`) whose value differs between two states, e.g. prior and
+ * planned: what a PATCH must send. A field still unknown in `after` is left out (the
+ * API keeps its value: `details` left out of the config).
+ */
+export function changedApiFields(
+  definition: ResourceDefinition,
+  fields: readonly (keyof GroupInput)[],
+  before: Values,
+  after: Values,
+): (keyof GroupInput)[] {
+  return changedAttributes(definition, before, after).filter(
+    (n): n is keyof GroupInput => (fields as readonly string[]).includes(n) && !isUnknown(after[n]),
+  );
 }
 
 // ---- rules ---------------------------------------------------------------------------

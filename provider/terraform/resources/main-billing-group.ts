@@ -16,12 +16,14 @@ import { checkGroupInput } from '../../domain/rules';
 import { adapterDiagnostic } from '../../domain/messages';
 import type { GroupInput } from '../../domain/types';
 import { UNKNOWN, isUnknown, type ResourceHandler, type Values } from '../framework';
-import { basePlan, changedAttributes, isDestroy } from '../planning';
+import { basePlan, isDestroy } from '../planning';
 import {
+  changedApiFields,
   definedOnly,
   detailsValue,
   enumDiagnostics,
   groupFields,
+  importSkeleton,
   liveState,
   noteMainPaymentPlanned,
   paymentMethodValue,
@@ -46,11 +48,8 @@ function mainState(g: Group): Values {
   };
 }
 
-/** Declared API fields that differ between two states (unknown counts as different). */
 function apiChanges(before: Values, after: Values): (keyof GroupInput)[] {
-  return changedAttributes(definition, before, after).filter(
-    (n): n is keyof GroupInput => (API_FIELDS as readonly string[]).includes(n) && !(n === 'details' && isUnknown(after.details)),
-  );
+  return changedApiFields(definition, API_FIELDS, before, after);
 }
 
 function forgotten(name: unknown) {
@@ -115,7 +114,6 @@ export const mainBillingGroupResource: ResourceHandler = {
 
   async importState(_id, ctx) {
     const live = await liveState(ctx);
-    const skeleton: Values = Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null]));
-    return { ...skeleton, id: live.domain.mainGroupId };
+    return importSkeleton(definition, { id: live.domain.mainGroupId });
   },
 };

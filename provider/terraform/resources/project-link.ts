@@ -14,9 +14,9 @@
 import { isApiError } from '../../client/errors';
 import { projectLink as definition } from '../../domain/resources';
 import type { Change, Diagnostic } from '../../domain/types';
-import { UNKNOWN, type ResourceHandler, type Values } from '../framework';
+import { UNKNOWN, type ProviderContext, type ResourceHandler, type Values } from '../framework';
 import { basePlan, isDestroy, replaceNeeded, valuesEqual } from '../planning';
-import { configDefaults, liveState, recordLink, ruleDiagnostics, str } from './common';
+import { configDefaults, importSkeleton, liveState, recordLink, ruleDiagnostics, str } from './common';
 
 /** The API's answers that mean "nothing to undo" when returning a project to main. */
 const ALREADY_UNLINKED = new Set(['MAIN_UNLINK_FORBIDDEN', 'PROJECT_NOT_FOUND']);
@@ -101,12 +101,11 @@ export const projectLinkResource: ResourceHandler = {
   },
 
   async importState(id) {
-    const skeleton: Values = Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null]));
-    return { ...skeleton, id, projectId: id, allowTransfer: false };
+    return importSkeleton(definition, { id, projectId: id, allowTransfer: false });
   },
 };
 
-async function link(planned: Values, ctx: Parameters<ResourceHandler['create']>[1]): Promise<Values> {
+async function link(planned: Values, ctx: ProviderContext): Promise<Values> {
   const r = await ctx.client.linkProject(planned.projectId as string, planned.billingGroupId as string, planned.allowTransfer === true);
   await recordLink(ctx, r);
   return {
