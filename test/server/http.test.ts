@@ -94,6 +94,18 @@ describe('Idempotency-Key', () => {
     expect((await f.admin.post('/v1/billing-groups', groupBody('Idem C'), { 'idempotency-key': 'fails-first-2' })).status).toBe(201);
   });
 
+  test('a replayed delete answers 204 again; a fresh delete of the gone group is 404', async () => {
+    const g = await f.group('Idem Del');
+    const h = { 'idempotency-key': 'del-1' };
+    const first = await f.admin.del(`/v1/billing-groups/${g.id}?confirmName=Idem%20Del`, h);
+    expect(first.status).toBe(204);
+    const again = await f.admin.del(`/v1/billing-groups/${g.id}?confirmName=Idem%20Del`, h);
+    expect(again.status).toBe(204);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expectError(await f.admin.del(`/v1/billing-groups/${g.id}?confirmName=Idem%20Del`), 404, 'GROUP_NOT_FOUND');
+    expectError(await f.admin.del(`/v1/billing-groups/${g.id}?confirmName=Idem%20Del`, { 'idempotency-key': 'x'.repeat(256) }), 400, 'BAD_REQUEST');
+  });
+
   test('a replayed link does not move the project back', async () => {
     const g1 = await f.group('Idem L1');
     const g2 = await f.group('Idem L2');

@@ -1,8 +1,10 @@
 /** Restarting on the same database file keeps everything; the CLI entry point starts and stops cleanly. */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../provider/cli/serve';
+import { sha256 } from '../../provider/server/ids';
 import { client, expectError, expectOk, Fixture, groupBody } from './client';
 
 let dir: string;
@@ -138,4 +140,44 @@ test('two servers on one file stay consistent (the view follows the commits of t
     await a.close();
     await b.close();
   }
+});
+
+test('tokens are stored only as SHA-256 and never logged', async () => {
+  const dbFile = join(dir, 'tokens.db');
+  const out: string[] = [];
+  const spies = [process.stdout, process.stderr].map((s) =>
+    jest.spyOn(s, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    }),
+  );
+  const saved = { token: process.env.CLOUDBILLING_ADMIN_TOKEN, level: process.env.CLOUDBILLING_LOG_LEVEL };
+  process.env.CLOUDBILLING_ADMIN_TOKEN = 'admin-secret-token-value';
+  process.env.CLOUDBILLING_LOG_LEVEL = 'debug';
+  let userToken = '';
+  try {
+    const done = run(['--port', '0', '--db', dbFile, '--rate-limit', '0']);
+    const t0 = Date.now();
+    while (!out.join('').includes('listening on') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))![1];
+    const admin = client(url, 'admin-secret-token-value');
+    userToken = expectOk(await admin.post('/v1/users', { email: 'logged@example.com', name: 'l' }), 201).token;
+    expectOk(await client(url, userToken).get('/v1/domain'));
+    expectError(await client(url, 'wrong-secret-token').get('/v1/domain'), 401, 'UNAUTHENTICATED');
+    process.emit('SIGTERM');
+    expect(await done).toBe(0);
+  } finally {
+    spies.forEach((s) => s.mockRestore());
+    for (const [k, v] of [['CLOUDBILLING_ADMIN_TOKEN', saved.token], ['CLOUDBILLING_LOG_LEVEL', saved.level]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  const logged = out.join('');
+  expect(logged).toContain('incoming request');
+  for (const secret of ['admin-secret-token-value', userToken, 'wrong-secret-token']) expect(logged).not.toContain(secret);
+  const db = new Database(dbFile, { readonly: true });
+  const rows = db.prepare('SELECT token_hash FROM users').all() as { token_hash: string }[];
+  db.close();
+  expect(rows.map((r) => r.token_hash).sort()).toEqual([sha256('admin-secret-token-value'), sha256(userToken)].sort());
 });
