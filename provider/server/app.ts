@@ -55,6 +55,8 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   const app = fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
+    // A client that trickles its request cannot hold a connection forever.
+    requestTimeout: 30_000,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: true, maxParamLength: 1000 },
     // Router-level failures (malformed percent-encoding in the URL) get the API's error shape too.
     frameworkErrors: (error, _req, reply) => {
