@@ -122,6 +122,24 @@ describe('plan-time rules', () => {
     const dir = acc.workdir({ 'main.tf': `resource "cloudbilling_project_link" "l" {\n  project_id       = "prj-does-not-exist"\n  billing_group_id = ${hcl(teamA)}\n}\n` });
     const out = await planFails(dir, 'PROJECT_NOT_FOUND');
     expect(out).toMatch(/on main\.tf line 2/);
+    // Machine-readable too (`terraform plan -json`): the code leads the summary, with the
+    // resource address and the source range of the attribute.
+    const json = await acc.run(dir, 'plan', '-input=false', '-json');
+    const diags = json.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.type === 'diagnostic');
+    expect(diags).toEqual([
+      expect.objectContaining({
+        diagnostic: expect.objectContaining({
+          severity: 'error',
+          summary: expect.stringMatching(/^PROJECT_NOT_FOUND: /),
+          address: 'cloudbilling_project_link.l',
+          range: expect.objectContaining({ filename: 'main.tf', start: expect.objectContaining({ line: 2 }) }),
+        }),
+      }),
+    ]);
   });
 
   test('GROUP_NOT_FOUND', async () => {
