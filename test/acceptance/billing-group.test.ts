@@ -55,8 +55,11 @@ test('create → import-verify → update → drift → destroy', async () => {
     details: { company: 'Acme Inc.', countryCode: 'DE', currency: 'USD' },
   });
   expect(s).toMatchObject({ version: live.version, created_by: live.createdBy, deletion_protection: false });
-  // The payment reference is sensitive: never printed.
+  // The payment reference is sensitive: never printed, and marked sensitive in the state.
   expect(output(created)).not.toContain('tok_team');
+  const shown = JSON.parse((await acc.run(dir, 'show', '-json')).stdout);
+  const res = shown.values.root_module.resources.find((r: { address: string }) => r.address === 'cloudbilling_billing_group.team');
+  expect(res.sensitive_values.payment_method).toEqual({ reference: true });
 
   // Import-verify: `terraform import` into a fresh state, then no changes.
   const imp = acc.workdir({ 'main.tf': config });
