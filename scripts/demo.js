@@ -190,7 +190,8 @@ async function main() {
     say(`terraform plan exited ${violation.code}:`);
     say(indent(violation.out.slice(violation.out.indexOf('Error: '))));
     const nowIn = (await api('GET', `/v1/projects/${apiGateway.id}`)).billingGroupId;
-    say(`Nothing was written: api-gateway is still in "${after.groups.find((g) => g.id === nowIn).name}", Platform's event log ${eventsBefore === eventsAfter ? 'unchanged' : 'CHANGED'}.`);
+    if (nowIn !== platform.id || eventsAfter !== eventsBefore) fail('the failed plan changed something on the server');
+    say(`Nothing was written: api-gateway is still in "Platform", Platform's event log unchanged (${eventsAfter} events).`);
     fs.rmSync(path.join(work, 'transfer.tf'));
 
     heading('Drift: a project moved outside Terraform');
