@@ -74,6 +74,8 @@ const groupRef = {
   billingGroupId: { type: 'string', description: 'Id of an existing group.' },
   billingGroupName: { type: 'string', description: 'Name of a group, e.g. one created in the same change set.' },
 };
+/** A link or permission change names its group by id or by name (SPEC §3). */
+const groupRefRequired = [{ required: ['billingGroupId'] }, { required: ['billingGroupName'] }];
 
 /** `POST /v1/plan` body: the change list of SPEC §3. */
 export const planBody: JsonSchema = {
@@ -109,6 +111,7 @@ export const planBody: JsonSchema = {
             if: { properties: { op: { const: 'link' } } },
             then: {
               required: ['projectId'],
+              anyOf: groupRefRequired,
               additionalProperties: false,
               properties: { op: {}, projectId: { type: 'string' }, ...groupRef, allowTransfer: { type: 'boolean' } },
             },
@@ -121,6 +124,7 @@ export const planBody: JsonSchema = {
             if: { properties: { op: { enum: ['grant', 'revoke'] } } },
             then: {
               required: ['userId'],
+              anyOf: groupRefRequired,
               additionalProperties: false,
               properties: { op: {}, userId: { type: groupPermission.attributes.userId.type.kind }, ...groupRef },
             },

@@ -49,6 +49,10 @@ test('plan: well-formed requests answer 200, malformed 400', async () => {
   expect(expectOk(await f.admin.get('/v1/billing-groups')).items.map((g: { name: string }) => g.name)).not.toContain('Planned');
   expectError(await f.admin.post('/v1/plan', {}), 400, 'BAD_REQUEST');
   expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'link' }] }), 400, 'BAD_REQUEST');
+  // A link or permission change must name its group, by id or by name.
+  expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'link', projectId: 'prj-x' }] }), 400, 'BAD_REQUEST');
+  expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'grant', userId: 'usr-x' }] }), 400, 'BAD_REQUEST');
+  expectOk(await f.admin.post('/v1/plan', { changes: [{ op: 'grant', userId: 'usr-x', billingGroupName: 'anything' }] }));
   expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'unlink', projectId: 5 }] }), 400, 'BAD_REQUEST');
   expect(expectOk(await f.admin.post('/v1/plan', { changes: [] }))).toEqual({ errors: [], warnings: [] });
   const nf = expectOk(await f.admin.post('/v1/plan', { changes: [{ op: 'grant', userId: 'usr-x', billingGroupName: 'nope' }] }));
