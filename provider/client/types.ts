@@ -76,8 +76,8 @@ export interface Credit {
   kind: 'free' | 'paid';
   amount: number;
   status: 'active' | 'refunded' | 'forfeited';
-  billingGroupId?: string;
-  createdAt?: string;
+  billingGroupId: string;
+  createdAt: string;
 }
 
 export interface InvoiceLine {
@@ -93,8 +93,8 @@ export interface Invoice {
   lines: InvoiceLine[];
   total: number;
   status: 'open' | 'paid';
-  createdAt?: string;
-  paidAt?: string | null;
+  createdAt: string;
+  paidAt: string | null;
 }
 
 export interface UsageInput {

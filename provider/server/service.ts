@@ -14,7 +14,7 @@ import { evaluate, firstOfMonth, isValidEmail } from '../domain/rules';
 import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from '../domain/types';
 import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } from './errors';
 import { fromMicros, newId, newToken, sha256, toMicros } from './ids';
-import { withCounts, type Store, type StoredEvent } from './store';
+import { withCounts, type Store, } from './store';
 
 /** A rule diagnostic as the API shows it. */
 export interface ApiDiagnostic {
@@ -31,32 +31,9 @@ export interface WriteResult {
   headers?: Record<string, string>;
 }
 
-export interface Credit {
-  id: string;
-  billingGroupId: string;
-  code: string;
-  kind: 'free' | 'paid';
-  amount: number;
-  status: 'active' | 'refunded' | 'forfeited';
-  createdAt: string;
-}
-
-export interface InvoiceLine {
-  projectId: string;
-  service: string;
-  amount: number;
-}
-
-export interface Invoice {
-  id: string;
-  billingGroupId: string;
-  period: string;
-  lines: InvoiceLine[];
-  total: number;
-  status: 'open' | 'paid';
-  createdAt: string;
-  paidAt: string | null;
-}
+/** Wire types shared with the client: one definition, in provider/client/types.ts. */
+export type { Credit, Invoice, InvoiceLine } from '../client/types';
+import type { BillingEvent, Credit, Invoice, InvoiceLine } from '../client/types';
 
 export const DEFAULT_SUB_GROUP_LIMIT = 30;
 export const EVENTS_DEFAULT_LIMIT = 50;
@@ -253,7 +230,7 @@ export class BillingService {
     this.store.setState(withCounts(next));
   }
 
-  private event(actor: User, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): StoredEvent {
+  private event(actor: User, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): BillingEvent {
     return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after });
   }
 
@@ -628,7 +605,7 @@ export class BillingService {
 
   // ---- events -------------------------------------------------------------------------
 
-  groupEvents(actor: User, groupId: string, limit: number, cursor?: string): { items: StoredEvent[]; nextCursor?: string } {
+  groupEvents(actor: User, groupId: string, limit: number, cursor?: string): { items: BillingEvent[]; nextCursor?: string } {
     this.readableGroup(actor, groupId, { allowDeleted: true });
     let before = Number.MAX_SAFE_INTEGER;
     if (cursor !== undefined) {
@@ -661,7 +638,7 @@ export class BillingService {
       before: r.before === null ? null : JSON.parse(r.before),
       after: r.after === null ? null : JSON.parse(r.after),
     }));
-    const out: { items: StoredEvent[]; nextCursor?: string } = { items };
+    const out: { items: BillingEvent[]; nextCursor?: string } = { items };
     if (rows.length > limit) out.nextCursor = Buffer.from(`e:${page[page.length - 1].seq}`).toString('base64url');
     return out;
   }

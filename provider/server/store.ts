@@ -25,16 +25,7 @@ export interface EventInput {
   at: string;
 }
 
-export interface StoredEvent {
-  id: string;
-  billingGroupId: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: unknown;
-  after: unknown;
-}
+import type { BillingEvent } from '../client/types';
 
 interface GroupRow {
   id: string;
@@ -370,7 +361,7 @@ export class Store {
     this.sql('DELETE FROM permissions WHERE user_id = ? AND billing_group_id = ?').run(userId, billingGroupId);
   }
 
-  insertEvent(e: EventInput): StoredEvent {
+  insertEvent(e: EventInput): BillingEvent {
     const id = newId('event');
     this.sql('INSERT INTO events (id, billing_group_id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
       id,
