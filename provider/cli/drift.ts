@@ -4,14 +4,11 @@
  * changed them and when. Exit 0 no drift, 2 drift (or a failure to read, with a message
  * on stderr and no report on stdout). Logic in provider/gitops/drift.ts.
  */
-import { parseArgs } from 'node:util';
-import { writeFile } from 'node:fs/promises';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFrom, fail, loadSnapshot } from '../gitops/cli-common';
+import { CONNECTION_HELP, REPORT_FORMATS, clientFrom, emitReport, fail, loadSnapshot, parseCommand } from '../gitops/cli-common';
 import { parseStateText, readSource } from '../gitops/input';
 import { progress } from '../gitops/progress';
 import { attributeDrift, compareDrift } from '../gitops/drift';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../gitops/drift-format';
-import { wantsColor } from '../gitops/format';
 
 const HELP = `usage: cloudbilling drift (--terraform-state FILE | --pulumi-stack FILE) [options]
 
@@ -29,32 +26,19 @@ Exit status: 0 no drift, 2 drift found or the state/snapshot could not be read.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        ...CONNECTION_OPTIONS,
-        'terraform-state': { type: 'string' },
-        'pulumi-stack': { type: 'string' },
-        format: { type: 'string', short: 'f' },
-        'ignore-unmanaged': { type: 'boolean' },
-        out: { type: 'string', short: 'o' },
-      },
-    }));
-  } catch (e) {
-    process.stderr.write(`cloudbilling drift: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const format = (values.format as string | undefined) ?? 'text';
-  if (!['markdown', 'text', 'json'].includes(format)) {
-    process.stderr.write('cloudbilling drift: --format must be markdown, text or json\n');
-    return 2;
-  }
+  const parsed = parseCommand('drift', argv, HELP, {
+    options: {
+      'terraform-state': { type: 'string' },
+      'pulumi-stack': { type: 'string' },
+      format: { type: 'string', short: 'f' },
+      'ignore-unmanaged': { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+    },
+    formats: REPORT_FORMATS,
+    defaultFormat: 'text',
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, format } = parsed;
   const tf = values['terraform-state'] as string | undefined;
   const pu = values['pulumi-stack'] as string | undefined;
   if ((tf === undefined) === (pu === undefined)) {
@@ -74,9 +58,11 @@ export async function run(argv: string[]): Promise<number> {
       await attributeDrift(report, (id) => client.allEvents(id), snapshot.users);
     }
     p.done();
-    const body = format === 'json' ? renderDriftJson(report) : format === 'markdown' ? renderDriftMarkdown(report) : renderDriftText(report, wantsColor(process.stdout));
-    if (values.out) await writeFile(values.out as string, format === 'text' ? renderDriftText(report, false) : body);
-    process.stdout.write(body);
+    await emitReport(format, values.out as string | undefined, {
+      json: () => renderDriftJson(report),
+      markdown: () => renderDriftMarkdown(report),
+      text: (color) => renderDriftText(report, color),
+    });
     return report.exitCode;
   } catch (e) {
     p.done();

@@ -3,10 +3,9 @@
  * every group, link and permission of the live domain so that the first plan after
  * import shows no changes. Logic in provider/gitops/export.ts.
  */
-import { parseArgs } from 'node:util';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, fail, loadSnapshot } from '../gitops/cli-common';
+import { CONNECTION_HELP, fail, loadSnapshot, parseCommand } from '../gitops/cli-common';
 import { progress } from '../gitops/progress';
 import { renderExport, type ExportFormat } from '../gitops/export';
 
@@ -27,25 +26,13 @@ Exit status: 0 written, 2 failure.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { ...CONNECTION_OPTIONS, format: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, 'no-secrets': { type: 'boolean' }, force: { type: 'boolean' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`cloudbilling export: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const format = values.format as ExportFormat | undefined;
-  if (format !== 'terraform' && format !== 'cdktf' && format !== 'pulumi') {
-    process.stderr.write(`cloudbilling export: --format must be terraform, cdktf or pulumi\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('export', argv, HELP, {
+    options: { format: { type: 'string', short: 'f' }, out: { type: 'string', short: 'o' }, 'no-secrets': { type: 'boolean' }, force: { type: 'boolean' } },
+    formats: ['terraform', 'cdktf', 'pulumi'],
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  const format = parsed.format as ExportFormat;
   const dir = (values.out as string | undefined) ?? '.';
   const p = progress();
   try {

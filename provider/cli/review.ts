@@ -4,14 +4,11 @@
  * Exit 0 clean, 1 rule errors (warnings too with --strict), 2 the plan or the snapshot
  * could not be read.
  */
-import { parseArgs } from 'node:util';
-import { writeFile } from 'node:fs/promises';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, fail, loadSnapshot } from '../gitops/cli-common';
+import { CONNECTION_HELP, REPORT_FORMATS, emitReport, fail, loadSnapshot, parseCommand } from '../gitops/cli-common';
 import { parsePlanText, readSource } from '../gitops/input';
 import { progress } from '../gitops/progress';
 import { review } from '../gitops/review';
 import { renderJson, renderMarkdown, renderText } from '../gitops/review-format';
-import { wantsColor } from '../gitops/format';
 
 const HELP = `usage: cloudbilling review PLAN|- [options]
 
@@ -28,27 +25,14 @@ Exit status: 0 no errors, 1 rule errors, 2 the plan or snapshot could not be rea
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ...CONNECTION_OPTIONS, format: { type: 'string', short: 'f' }, strict: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
-    }));
-  } catch (e) {
-    process.stderr.write(`cloudbilling review: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const format = (values.format as string | undefined) ?? 'text';
-  if (!['markdown', 'text', 'json'].includes(format)) {
-    process.stderr.write(`cloudbilling review: --format must be markdown, text or json\n`);
-    return 2;
-  }
+  const parsed = parseCommand('review', argv, HELP, {
+    options: { format: { type: 'string', short: 'f' }, strict: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    positionals: true,
+    formats: REPORT_FORMATS,
+    defaultFormat: 'text',
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals, format } = parsed;
   if (positionals.length !== 1) {
     process.stderr.write(`cloudbilling review: give exactly one plan file (or - for stdin)\n\n${HELP}`);
     return 2;
@@ -62,10 +46,11 @@ export async function run(argv: string[]): Promise<number> {
     p.step(`evaluating ${plan.resources.length} resources`);
     const report = review(plan, snapshot, { strict: values.strict === true });
     p.done();
-    const body =
-      format === 'json' ? renderJson(report) : format === 'markdown' ? renderMarkdown(report) : renderText(report, wantsColor(process.stdout));
-    if (values.out) await writeFile(values.out as string, format === 'text' ? renderText(report, false) : body);
-    process.stdout.write(body);
+    await emitReport(format, values.out as string | undefined, {
+      json: () => renderJson(report),
+      markdown: () => renderMarkdown(report),
+      text: (color) => renderText(report, color),
+    });
     return report.exitCode;
   } catch (e) {
     p.done();

@@ -3,7 +3,10 @@
  * (live, or a saved `GET /v1/snapshot` document for offline runs and tests) and turning
  * failures into an exit code with a message that never carries a token.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeFile } from 'node:fs/promises';
 import { BillingClient, isApiError, type Snapshot } from '../client';
+import { wantsColor } from './format';
 import { InputError, isInputError } from './model';
 import { parseJson, readSource } from './input';
 
@@ -49,4 +52,51 @@ export function fail(command: string, e: unknown): number {
   else msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   process.stderr.write(`cloudbilling ${command}: ${msg}\n`);
   return 2;
+}
+
+export type CommandValues = Record<string, string | boolean | undefined>;
+
+/**
+ * Parse a command's arguments (the connection options are added). `--help` prints the
+ * help and gives exit code 0; a parse error or a `--format` outside `formats` prints
+ * the problem with the help and gives 2. Otherwise the values, positionals and format.
+ */
+export function parseCommand(
+  command: string,
+  argv: string[],
+  help: string,
+  spec: { options: NonNullable<ParseArgsConfig['options']>; positionals?: boolean; formats: readonly string[]; defaultFormat?: string },
+): { values: CommandValues; positionals: string[]; format: string } | number {
+  let values: CommandValues;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: spec.positionals ?? false, options: { ...CONNECTION_OPTIONS, ...spec.options } }));
+  } catch (e) {
+    process.stderr.write(`cloudbilling ${command}: ${(e as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const format = (values.format as string | undefined) ?? spec.defaultFormat;
+  if (format === undefined || !spec.formats.includes(format)) {
+    const list = spec.formats.join(', ').replace(/, ([^,]*)$/, ' or $1');
+    process.stderr.write(`cloudbilling ${command}: --format must be ${list}\n\n${help}`);
+    return 2;
+  }
+  return { values, positionals, format };
+}
+
+export const REPORT_FORMATS = ['markdown', 'text', 'json'] as const;
+
+/** Print a report in the chosen format (colour only on a TTY) and, with `--out FILE`, write it there too (never coloured). */
+export async function emitReport(
+  format: string,
+  out: string | undefined,
+  render: { json(): string; markdown(): string; text(color: boolean): string },
+): Promise<void> {
+  const body = format === 'json' ? render.json() : format === 'markdown' ? render.markdown() : render.text(wantsColor(process.stdout));
+  if (out) await writeFile(out, format === 'text' ? render.text(false) : body);
+  process.stdout.write(body);
 }
