@@ -162,10 +162,10 @@ export class TerraformProvider {
   /** RPC name → implementation, as served by the gRPC server. */
   rpcs(): Record<string, Rpc> {
     const wrap = (name: string, diagField: string, fn: Rpc): Rpc => async (req) => {
-      const started = Date.now();
+      const started = log.debugOn ? Date.now() : 0;
       try {
         const res = await fn(req);
-        log.debug(`${name}${req.type_name ? ` ${req.type_name}` : ''} ${Date.now() - started} ms`);
+        if (log.debugOn) log.debug(`${name}${req.type_name ? ` ${req.type_name}` : ''} ${Date.now() - started} ms`);
         return res;
       } catch (e) {
         if (e instanceof UnsupportedType) return { [diagField]: [unsupported(e.kind, e.typeName)] };

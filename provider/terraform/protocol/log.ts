@@ -12,6 +12,8 @@ function write(level: string, message: string): void {
 const debugOn = Boolean(process.env.TF_LOG || process.env.TF_LOG_PROVIDER);
 
 export const log = {
+  /** Whether `debug` writes anything: callers skip building per-RPC debug lines otherwise. */
+  debugOn,
   debug: (m: string) => {
     if (debugOn) write('DEBUG', m);
   },
