@@ -20,7 +20,7 @@ import type { Snapshot, Group as ApiGroup, LinkResult } from '../../client';
 import type { AttrType, Attribute, ResourceDefinition } from '../../domain/resources';
 import { evaluate } from '../../domain/rules';
 import { adapterDiagnostic, deferredToApply } from '../../domain/messages';
-import type { BillingDetails, Change, Diagnostic, DomainState, Group, GroupInput, PaymentMethod } from '../../domain/types';
+import type { BillingDetails, Change, Diagnostic, DomainState, Group, GroupInput, PaymentMethod, Project } from '../../domain/types';
 import { isUnknown, type ProviderContext, type TfValue, type Values } from '../framework';
 import { changedAttributes } from '../planning';
 
@@ -124,6 +124,26 @@ export async function recordPermission(ctx: ProviderContext, userId: string, bil
   const s = await liveState(ctx);
   s.permissions = s.permissions.filter((p) => !(p.userId === userId && p.billingGroupId === billingGroupId));
   if (createdAt !== null) s.permissions.push({ userId, billingGroupId, createdAt });
+}
+
+/**
+ * Projects by id, made once per `projects` array: refresh reads one project per link, so a
+ * linear search was O(projects) per resource. The live view never changes a projects array
+ * in place (`recordLink` makes a new one), so the array is a safe cache key.
+ */
+const projectIndexes = new WeakMap<readonly Project[], Map<string, Project>>();
+function projectIndex(projects: readonly Project[]): Map<string, Project> {
+  let index = projectIndexes.get(projects);
+  if (!index) {
+    index = new Map(projects.map((p) => [p.id, p]));
+    projectIndexes.set(projects, index);
+  }
+  return index;
+}
+
+/** The project with this id in a state of the live view, if any. */
+export function findProject(state: Pick<DomainState, 'projects'>, id: unknown): Project | undefined {
+  return typeof id === 'string' ? projectIndex(state.projects).get(id) : undefined;
 }
 
 // ---- values <-> domain ------------------------------------------------------------
@@ -254,7 +274,8 @@ export function ruleDiagnostics(
   definition: ResourceDefinition,
   opts: { destroy?: boolean; only?: number } = {},
 ): Diagnostic[] {
-  const r = evaluate(state, Array.isArray(changes) ? changes : [changes]);
+  const list = Array.isArray(changes) ? changes : [changes];
+  const r = evaluate(rulesState(state, list), list);
   return [...r.errors, ...r.warnings]
     .filter((d) => opts.only === undefined || d.index === opts.only)
     .map((d) => {
@@ -263,6 +284,29 @@ export function ruleDiagnostics(
       if (!opts.destroy && path && path.length > 0 && typeof path[0] === 'string' && path[0] in definition.attributes) out.path = path;
       return out;
     });
+}
+
+/**
+ * The part of the state the rules of these changes read, so that planning one link or one
+ * permission costs O(1) instead of indexing every project, user and permission of the
+ * domain per resource (O(n²) over a plan). Same errors and warnings as the whole state
+ * (only `next` differs, which is not used here); the API server slices the same way.
+ * - link/unlink only: the named projects; no users or permissions (only grants, revokes
+ *   and group deletes read those).
+ * - grant/revoke only: no projects (only links, unlinks and group deletes read those).
+ * Anything else (group changes, mixed sets): the whole state.
+ */
+function rulesState(state: DomainState, changes: Change[]): DomainState {
+  if (changes.every((c) => c.op === 'link' || c.op === 'unlink')) {
+    const projects: Project[] = [];
+    for (const c of changes) {
+      const p = findProject(state, c.projectId);
+      if (p && !projects.includes(p)) projects.push(p);
+    }
+    return { ...state, projects, users: [], permissions: [] };
+  }
+  if (changes.every((c) => c.op === 'grant' || c.op === 'revoke')) return { ...state, projects: [] };
+  return state;
 }
 
 /**

@@ -16,7 +16,7 @@ import { projectLink as definition } from '../../domain/resources';
 import type { Change, Diagnostic } from '../../domain/types';
 import { UNKNOWN, type ProviderContext, type ResourceHandler, type Values } from '../framework';
 import { basePlan, isDestroy, replaceNeeded, valuesEqual } from '../planning';
-import { configDefaults, importSkeleton, liveState, recordLink, ruleDiagnostics, str } from './common';
+import { configDefaults, findProject, importSkeleton, liveState, recordLink, ruleDiagnostics, str } from './common';
 
 /** The API's answers that mean "nothing to undo" when returning a project to main. */
 const ALREADY_UNLINKED = new Set(['MAIN_UNLINK_FORBIDDEN', 'PROJECT_NOT_FOUND']);
@@ -33,7 +33,7 @@ export const projectLinkResource: ResourceHandler = {
   async plan(req, ctx) {
     const state = await liveState(ctx);
     if (isDestroy(req)) {
-      const project = state.projects.find((p) => p.id === req.prior!.projectId);
+      const project = findProject(state, req.prior!.projectId);
       // Already in main (or gone): destroying the link changes nothing.
       if (!project || project.billingGroupId === state.domain.mainGroupId) return { planned: null, diagnostics: [] };
       return { planned: null, diagnostics: ruleDiagnostics(state, { op: 'unlink', projectId: project.id }, definition, { destroy: true }) };
@@ -51,7 +51,7 @@ export const projectLinkResource: ResourceHandler = {
     if (requiresReplace.length > 0) {
       // Replaced: this call stands for returning the old project to main; Terraform plans
       // the new link in a second call (as a create), which reports its own rules.
-      const old = state.projects.find((p) => p.id === prior.projectId);
+      const old = findProject(state, prior.projectId);
       const diagnostics: Diagnostic[] =
         old && old.billingGroupId !== state.domain.mainGroupId
           ? ruleDiagnostics(state, { op: 'unlink', projectId: old.id }, definition, { destroy: true })
@@ -73,7 +73,7 @@ export const projectLinkResource: ResourceHandler = {
 
   async read(state, ctx) {
     const live = await liveState(ctx);
-    const p = live.projects.find((x) => x.id === state.projectId);
+    const p = findProject(live, state.projectId);
     if (!p) return null;
     return {
       projectId: p.id,
