@@ -10,7 +10,7 @@
  * a member of the main group sees every project, a member of a sub group that group's.
  */
 import { messageOf } from '../domain/messages';
-import { evaluate, firstOfMonth, isValidEmail } from '../domain/rules';
+import { evaluate, firstOfMonth, isValidEmail, stateReadBy } from '../domain/rules';
 import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from '../domain/types';
 import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } from './errors';
 import { fromMicros, newId, newToken, sha256, toMicros } from './ids';
@@ -378,9 +378,9 @@ export class BillingService {
 
   private move(actor: User, projectId: string, change: Change): WriteResult {
     const before = this.store.project(projectId)!;
-    // A link or unlink only needs its own project (and all groups) to be judged; evaluating
-    // that slice keeps a move O(groups) instead of O(projects). The next state is merged here.
-    const r = this.check(actor, change, { ...this.state, projects: [before] });
+    // Judged on the slice of the state a move reads (its project and the groups): O(groups),
+    // not O(projects). The next state is merged here.
+    const r = this.check(actor, change, stateReadBy(this.state, [change], () => before));
     const after = r.next.projects[0];
     const body = {
       projectId,
@@ -405,7 +405,8 @@ export class BillingService {
     this.liveGroup(groupId);
     this.userById(userId);
     this.requireAdmin(actor);
-    const r = this.check(actor, { op: 'grant', userId, billingGroupId: groupId }, { ...this.state, projects: [] });
+    const grant: Change = { op: 'grant', userId, billingGroupId: groupId };
+    const r = this.check(actor, grant, stateReadBy(this.state, [grant]));
     const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
     if (existing) return { status: 200, body: { ...existing, warnings: warningsOf(r.warnings) } };
     const p: Permission = { userId, billingGroupId: groupId, createdAt: r.nowIso };
@@ -419,7 +420,8 @@ export class BillingService {
     this.liveGroup(groupId);
     this.userById(userId);
     this.requireAdmin(actor);
-    const r = this.check(actor, { op: 'revoke', userId, billingGroupId: groupId }, { ...this.state, projects: [] });
+    const revoke: Change = { op: 'revoke', userId, billingGroupId: groupId };
+    const r = this.check(actor, revoke, stateReadBy(this.state, [revoke]));
     const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
     const body = { userId, billingGroupId: groupId, warnings: warningsOf(r.warnings) };
     if (!existing) return { status: 200, body };

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { messageOf, RULES } from '../../provider/domain/messages';
-import { checkGroupInput, evaluate, isValidEmail } from '../../provider/domain/rules';
+import { checkGroupInput, evaluate, isValidEmail, stateReadBy } from '../../provider/domain/rules';
 import type { Change, Diagnostic, DomainState, GroupInput } from '../../provider/domain/types';
 import { CARD, CTX, domain, essence, frozen, invariantViolations } from './fixtures';
 
@@ -401,5 +401,26 @@ describe('field syntax properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('stateReadBy', () => {
+  test('evaluating the slice a change set reads gives the same errors and warnings as the whole state', () => {
+    const linksOnly = (cs: Change[]) => cs.filter((c) => c.op === 'link' || c.op === 'unlink');
+    const permsOnly = (cs: Change[]) => cs.filter((c) => c.op === 'grant' || c.op === 'revoke');
+    let sliced = 0;
+    fc.assert(
+      fc.property(scenario(ANYTHING), ({ s, changes }) => {
+        for (const cs of [linksOnly(changes), permsOnly(changes), changes]) {
+          const part = stateReadBy(s, cs);
+          if (part !== s) sliced += 1;
+          const whole = evaluate(s, cs, CTX);
+          const slice = evaluate(part, cs, CTX);
+          expect({ errors: slice.errors, warnings: slice.warnings }).toEqual({ errors: whole.errors, warnings: whole.warnings });
+        }
+      }),
+      RUNS,
+    );
+    expect(sliced).toBeGreaterThan(RUNS.numRuns); // the slicing branches were exercised
   });
 });

@@ -18,7 +18,7 @@
  */
 import type { Snapshot, Group as ApiGroup, LinkResult } from '../../client';
 import type { AttrType, Attribute, ResourceDefinition } from '../../domain/resources';
-import { evaluate } from '../../domain/rules';
+import { evaluate, stateReadBy } from '../../domain/rules';
 import { adapterDiagnostic, deferredToApply } from '../../domain/messages';
 import type { BillingDetails, Change, Diagnostic, DomainState, Group, GroupInput, PaymentMethod, Project } from '../../domain/types';
 import { isUnknown, type ProviderContext, type TfValue, type Values } from '../framework';
@@ -275,7 +275,7 @@ export function ruleDiagnostics(
   opts: { destroy?: boolean; only?: number } = {},
 ): Diagnostic[] {
   const list = Array.isArray(changes) ? changes : [changes];
-  const r = evaluate(rulesState(state, list), list);
+  const r = evaluate(stateReadBy(state, list, (id) => findProject(state, id)), list);
   return [...r.errors, ...r.warnings]
     .filter((d) => opts.only === undefined || d.index === opts.only)
     .map((d) => {
@@ -284,29 +284,6 @@ export function ruleDiagnostics(
       if (!opts.destroy && path && path.length > 0 && typeof path[0] === 'string' && path[0] in definition.attributes) out.path = path;
       return out;
     });
-}
-
-/**
- * The part of the state the rules of these changes read, so that planning one link or one
- * permission costs O(1) instead of indexing every project, user and permission of the
- * domain per resource (O(n²) over a plan). Same errors and warnings as the whole state
- * (only `next` differs, which is not used here); the API server slices the same way.
- * - link/unlink only: the named projects; no users or permissions (only grants, revokes
- *   and group deletes read those).
- * - grant/revoke only: no projects (only links, unlinks and group deletes read those).
- * Anything else (group changes, mixed sets): the whole state.
- */
-function rulesState(state: DomainState, changes: Change[]): DomainState {
-  if (changes.every((c) => c.op === 'link' || c.op === 'unlink')) {
-    const projects: Project[] = [];
-    for (const c of changes) {
-      const p = findProject(state, c.projectId);
-      if (p && !projects.includes(p)) projects.push(p);
-    }
-    return { ...state, projects, users: [], permissions: [] };
-  }
-  if (changes.every((c) => c.op === 'grant' || c.op === 'revoke')) return { ...state, projects: [] };
-  return state;
 }
 
 /**
