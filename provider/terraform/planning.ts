@@ -111,6 +111,9 @@ export function basePlan(definition: ResourceDefinition, req: PlanRequest, optio
   const create = req.prior === null;
   for (const [name, attr] of Object.entries(definition.attributes)) {
     const configured = req.config ? (req.config[name] ?? null) : null;
+    // An optional setting with a default (deletion_protection, allow_transfer) that is not in
+    // the config plans its default, not the prior value Terraform proposes for it.
+    if (attr.presence === 'optional' && attr.default !== undefined && req.config && configured === null) planned[name] = attr.default;
     if (create) {
       if (attr.presence === 'computed') {
         planned[name] = options.knownOnCreate && name in options.knownOnCreate ? options.knownOnCreate[name] : UNKNOWN;

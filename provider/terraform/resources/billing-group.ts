@@ -22,7 +22,6 @@ import { UNKNOWN, type ResourceHandler, type TfValue, type Values } from '../fra
 import { basePlan, isDestroy } from '../planning';
 import {
   changedApiFields,
-  configDefaults,
   definedOnly,
   detailsValue,
   enumDiagnostics,
@@ -87,7 +86,7 @@ export const billingGroupResource: ResourceHandler = {
       return { planned: null, diagnostics };
     }
 
-    const planned = configDefaults(definition, req.config, basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!);
+    const planned = basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!;
     if (req.prior === null) {
       const create: Change = { op: 'createGroup', group: groupFields(planned, API_FIELDS) as GroupInput };
       const rulesState = await mainPaymentPlanned(ctx, state);

@@ -230,18 +230,6 @@ export function importSkeleton(definition: ResourceDefinition, values: Values): 
 // ---- planning -----------------------------------------------------------------------
 
 /**
- * An `optional` attribute with a default (`deletion_protection`, `allow_transfer`) is
- * optional + computed in the schema, so Terraform proposes the *prior* value when the
- * config leaves it out; removing it from the config must plan the default again.
- */
-export function configDefaults(definition: ResourceDefinition, config: Values | null, planned: Values): Values {
-  for (const [name, attr] of Object.entries(definition.attributes)) {
-    if (attr.presence === 'optional' && attr.default !== undefined && config && (config[name] ?? null) === null) planned[name] = attr.default;
-  }
-  return planned;
-}
-
-/**
  * The API fields (of `fields`) whose value differs between two states, e.g. prior and
  * planned: what a PATCH must send. A field still unknown in `after` is left out (the
  * API keeps its value: `details` left out of the config).

@@ -16,7 +16,7 @@ import { projectLink as definition } from '../../domain/resources';
 import type { Change, Diagnostic } from '../../domain/types';
 import { UNKNOWN, type ProviderContext, type ResourceHandler, type Values } from '../framework';
 import { basePlan, isDestroy, replaceNeeded, valuesEqual } from '../planning';
-import { configDefaults, findProject, importSkeleton, liveState, recordLink, ruleDiagnostics, str } from './common';
+import { findProject, importSkeleton, liveState, recordLink, ruleDiagnostics, str } from './common';
 
 /** The API's answers that mean "nothing to undo" when returning a project to main. */
 const ALREADY_UNLINKED = new Set(['MAIN_UNLINK_FORBIDDEN', 'PROJECT_NOT_FOUND']);
@@ -39,7 +39,7 @@ export const projectLinkResource: ResourceHandler = {
       return { planned: null, diagnostics: ruleDiagnostics(state, { op: 'unlink', projectId: project.id }, definition, { destroy: true }) };
     }
 
-    const planned = configDefaults(definition, req.config, basePlan(definition, req)!);
+    const planned = basePlan(definition, req)!;
     const prior = req.prior;
     if (prior === null) {
       planned.id = planned.projectId;

@@ -46,6 +46,18 @@ describe('basePlan', () => {
     expect(renamed.id).toBe('bg-1');
   });
 
+  test('update: a defaulted setting removed from the config plans its default, not the prior value', () => {
+    // Terraform proposes the prior value for an optional+computed attribute left out of the config.
+    const prior = { ...basePlan(billingGroup, { prior: null, proposed: { ...config, deletionProtection: true }, config: { ...config, deletionProtection: true } })!, id: 'bg-1' };
+    expect(prior.deletionProtection).toBe(true);
+    const planned = basePlan(billingGroup, { prior, proposed: { ...prior }, config })!;
+    expect(planned.deletionProtection).toBe(false);
+    const linkConfig = blank(projectLink, { projectId: 'prj-1', billingGroupId: 'bg-1' });
+    const linkPrior = { ...linkConfig, allowTransfer: true, id: 'prj-1' };
+    expect(basePlan(projectLink, { prior: linkPrior, proposed: { ...linkPrior }, config: linkConfig })!.allowTransfer).toBe(false);
+    expect(basePlan(projectLink, { prior: linkPrior, proposed: { ...linkPrior }, config: { ...linkConfig, allowTransfer: true } })!.allowTransfer).toBe(true);
+  });
+
   test('destroy plans null', () => {
     expect(basePlan(billingGroup, { prior: config, proposed: null, config: null })).toBeNull();
   });
