@@ -48,7 +48,7 @@ describe('basePlan', () => {
 
   test('update: a defaulted setting removed from the config plans its default, not the prior value', () => {
     // Terraform proposes the prior value for an optional+computed attribute left out of the config.
-    const prior = { ...basePlan(billingGroup, { prior: null, proposed: { ...config, deletionProtection: true }, config: { ...config, deletionProtection: true } })!, id: 'bg-1' };
+    const prior: Values = { ...basePlan(billingGroup, { prior: null, proposed: { ...config, deletionProtection: true }, config: { ...config, deletionProtection: true } })!, id: 'bg-1' };
     expect(prior.deletionProtection).toBe(true);
     const planned = basePlan(billingGroup, { prior, proposed: { ...prior }, config })!;
     expect(planned.deletionProtection).toBe(false);
