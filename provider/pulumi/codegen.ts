@@ -58,11 +58,9 @@ class TypeRegistry {
   tsInput(attrName: string, t: AttrType): string {
     switch (t.kind) {
       case 'string':
-        return t.enum ? t.enum.map((v) => JSON.stringify(v)).join(' | ') : 'string';
       case 'number':
-        return 'number';
       case 'bool':
-        return 'boolean';
+        return tsScalar(t);
       case 'list':
         return `pulumi.Input<${this.tsInput(attrName, t.element)}>[]`;
       case 'object':
@@ -73,11 +71,9 @@ class TypeRegistry {
   tsOutput(attrName: string, t: AttrType): string {
     switch (t.kind) {
       case 'string':
-        return t.enum ? t.enum.map((v) => JSON.stringify(v)).join(' | ') : 'string';
       case 'number':
-        return 'number';
       case 'bool':
-        return 'boolean';
+        return tsScalar(t);
       case 'list': {
         const el = this.tsOutput(attrName, t.element);
         return el.includes('|') ? `(${el})[]` : `${el}[]`;
@@ -86,6 +82,12 @@ class TypeRegistry {
         return this.nameFor(attrName, t).output;
     }
   }
+}
+
+/** The TypeScript type of a scalar attribute, the same in inputs and outputs. */
+function tsScalar(t: Extract<AttrType, { kind: 'string' | 'number' | 'bool' }>): string {
+  if (t.kind === 'string') return t.enum ? t.enum.map((v) => JSON.stringify(v)).join(' | ') : 'string';
+  return t.kind === 'number' ? 'number' : 'boolean';
 }
 
 const isInput = (a: Attribute) => a.presence !== 'computed';
