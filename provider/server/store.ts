@@ -127,7 +127,8 @@ export class Store {
     return (this.sql('SELECT COUNT(*) AS n FROM domain').get() as { n: number }).n > 0;
   }
 
-  /** Rebuild the in-memory view from the database. */
+  /** Rebuild the in-memory view from the database. Rows load in insertion order (rowid), the
+   *  order the view appends them in; created_at ties within a millisecond made a reload reorder. */
   reload(): void {
     this.seenDataVersion = this.dataVersion();
     const d = this.sql('SELECT * FROM domain LIMIT 1').get() as
@@ -136,9 +137,9 @@ export class Store {
     if (!d) throw new Error('store has no domain');
     const domain: DomainInfo = { id: d.id, name: d.name, mainGroupId: d.main_group_id, subGroupLimit: d.sub_group_limit };
     this.adminUserId = d.admin_user_id;
-    const groups = (this.sql('SELECT * FROM billing_groups WHERE deleted_at IS NULL ORDER BY created_at, id').all() as GroupRow[]).map(groupFromRow);
+    const groups = (this.sql('SELECT * FROM billing_groups WHERE deleted_at IS NULL ORDER BY rowid').all() as GroupRow[]).map(groupFromRow);
     const projects = (
-      this.sql('SELECT id, name, billing_group_id, effective_from, created_at FROM projects ORDER BY created_at, id').all() as {
+      this.sql('SELECT id, name, billing_group_id, effective_from, created_at FROM projects ORDER BY rowid').all() as {
         id: string;
         name: string;
         billing_group_id: string;
@@ -146,7 +147,7 @@ export class Store {
         created_at: string;
       }[]
     ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at }));
-    const userRows = this.sql('SELECT id, email, name, role, token_hash FROM users ORDER BY created_at, id').all() as {
+    const userRows = this.sql('SELECT id, email, name, role, token_hash FROM users ORDER BY rowid').all() as {
       id: string;
       email: string;
       name: string;
@@ -155,7 +156,7 @@ export class Store {
     }[];
     const users = userRows.map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role }));
     const permissions = (
-      this.sql('SELECT user_id, billing_group_id, created_at FROM permissions ORDER BY created_at, user_id').all() as {
+      this.sql('SELECT user_id, billing_group_id, created_at FROM permissions ORDER BY rowid').all() as {
         user_id: string;
         billing_group_id: string;
         created_at: string;

@@ -112,3 +112,20 @@ test('group commit: writes queued together share a commit, a failing one rolls b
   expect(JSON.stringify(withCounts(store.state))).toBe(live);
   store.close();
 });
+
+test('a reload keeps the view order when many rows share one created_at millisecond', () => {
+  const store = new Store({ file: join(dir, 'same-ms.db') });
+  const service = new BillingService(store);
+  service.bootstrap({ domain: 'ms', adminEmail: 'a@example.com', adminToken: 't' });
+  const admin = store.user(store.adminUserId)!;
+  // Random ids created within the same millisecond: an order by (created_at, id) would reorder them.
+  store.tx(() => {
+    for (let i = 0; i < 50; i++) service.createProject(admin, `p${i}`);
+    for (let i = 0; i < 10; i++) service.createUser(admin, { email: `u${i}@example.com`, name: `u${i}` });
+  });
+  const live = JSON.stringify(withCounts(store.state));
+  store.reload();
+  expect(store.state.projects.map((p) => p.name)).toEqual(Array.from({ length: 50 }, (_, i) => `p${i}`));
+  expect(JSON.stringify(withCounts(store.state))).toBe(live);
+  store.close();
+});
