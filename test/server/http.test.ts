@@ -194,10 +194,14 @@ test('rate limit: 429 with Retry-After once the burst is spent', async () => {
   try {
     const other = expectOk(await limited.admin.post('/v1/users', { email: 'rl@example.com', name: 'rl' }), 201);
     // Fixture.start and the user creation spent two requests of the burst of 10.
+    const sent = Date.now();
     const results = await Promise.all(Array.from({ length: 30 }, () => limited.admin.get('/v1/domain')));
+    const seconds = (Date.now() - sent) / 1000;
     const statuses = results.map((r) => r.status);
+    // What is left of the burst, plus what refilled (5/s) while the requests were served: a
+    // slow machine refills more, so the bound follows the time the burst really took.
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(8);
-    expect(statuses.filter((s) => s === 200).length).toBeLessThan(14);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(8 + Math.ceil(5 * seconds) + 1);
     const limitedRes = results.find((r) => r.status === 429)!;
     expectError(limitedRes, 429, 'TOO_MANY_REQUESTS');
     expect(Number(limitedRes.headers['retry-after'])).toBeGreaterThanOrEqual(1);
