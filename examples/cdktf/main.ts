@@ -8,10 +8,10 @@
  * CLOUDBILLING_API_URL / CLOUDBILLING_TOKEN; set TF_VAR_finance_user_id to the id of the
  * user who should see both teams' bills.
  *
- * `enableBillingRules(this)` checks the whole stack when it is synthesized: a project
- * linked twice, two groups with one name, more sub groups than the domain allows, bad
- * e-mail lists... fail `cdktf synth` with the rule code and the construct path, before
- * Terraform runs.
+ * `CloudbillingProvider` turns on the whole-stack billing rules: when the stack is
+ * synthesized, a project linked twice, two groups with one name, more sub groups than the
+ * domain allows, bad e-mail lists... fail `cdktf synth` with the rule code and the
+ * construct path, before Terraform runs.
  */
 import { App, Fn, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
@@ -24,16 +24,15 @@ import {
   GroupPermission,
   MainBillingGroup,
   ProjectLink,
-  enableBillingRules,
 } from 'cloudbilling/cdktf';
 
 export class BillingStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
 
-    // api_url and token default to CLOUDBILLING_API_URL and CLOUDBILLING_TOKEN.
+    // api_url and token default to CLOUDBILLING_API_URL and CLOUDBILLING_TOKEN. The provider
+    // also enables the billing rules at synth for this stack.
     new CloudbillingProvider(this, 'cloudbilling');
-    enableBillingRules(this);
 
     const financeUserId = new TerraformVariable(this, 'finance_user_id', {
       type: 'string',

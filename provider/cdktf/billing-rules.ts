@@ -384,8 +384,14 @@ export class BillingRules implements IAspect {
 
   constructor(
     readonly stack: TerraformStack,
-    private readonly options: BillingRulesOptions = {},
+    private options: BillingRulesOptions = {},
   ) {}
+
+  /** Change the options (e.g. the sub group limit) for the next synth. */
+  configure(options: BillingRulesOptions): void {
+    this.options = { ...this.options, ...options };
+    this.result = undefined;
+  }
 
   visit(node: IConstruct): void {
     if (node === this.stack) {
@@ -421,8 +427,9 @@ const enabled = new WeakMap<TerraformStack, BillingRules>();
 /**
  * Check the whole stack against the billing rules at every synth. `app.synth()` then fails
  * with every violation (code, construct path, attribute). `scope` is the stack, or any
- * construct inside it (the rules always cover the whole stack). Calling it again for the
- * same stack returns the existing Aspect.
+ * construct inside it (the rules always cover the whole stack). `CloudbillingProvider`
+ * calls it for its stack; calling it again for the same stack returns the existing Aspect
+ * with `options` applied.
  */
 export function enableBillingRules(scope: IConstruct, options: BillingRulesOptions = {}): BillingRules {
   // CDKTF runs aspects per stack, from the stack down: one added to the App would never run.
@@ -431,7 +438,10 @@ export function enableBillingRules(scope: IConstruct, options: BillingRulesOptio
   }
   const stack = TerraformStack.of(scope);
   const existing = enabled.get(stack);
-  if (existing) return existing;
+  if (existing) {
+    existing.configure(options);
+    return existing;
+  }
   const rules = new BillingRules(stack, options);
   Aspects.of(stack).add(rules);
   enabled.set(stack, rules);

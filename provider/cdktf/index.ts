@@ -6,8 +6,13 @@
  * `ProjectLink`, `GroupPermission`, `DataCloudbillingDomain`, `DataCloudbillingBillingGroup`,
  * `DataCloudbillingProject`, `DataCloudbillingInvoices` and their config structs) are
  * generated from the provider's schema by `npm run generate` into `gen/`; never edit them.
+ * `CloudbillingProvider` is exported as the generated class plus one thing: creating it
+ * enables the whole-stack billing rules for its stack (`enableBillingRules`), so
+ * `app.synth()` fails on a violation with no extra call.
  */
 export * from './gen/flat';
+// Declared here, it takes the place of the generated class of the same name in `gen/flat`.
+export { CloudbillingProvider } from './provider';
 export * as bindings from './gen';
 export {
   enableBillingRules,

@@ -30,8 +30,7 @@ function newStack(id = 'billing'): { app: App; stack: TerraformStack } {
   outdirs.push(outdir);
   const app = new App({ outdir });
   const stack = new TerraformStack(app, id);
-  new CloudbillingProvider(stack, 'cloudbilling', { apiUrl: 'http://127.0.0.1:1' });
-  enableBillingRules(stack);
+  new CloudbillingProvider(stack, 'cloudbilling', { apiUrl: 'http://127.0.0.1:1' }); // enables the rules
   return { app, stack };
 }
 
@@ -292,21 +291,32 @@ describe('app.synth()', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  it('checks only stacks where the rules are enabled, each on its own', () => {
+  it('come with the provider: every stack that has one is checked, on its own', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-rules-'));
     outdirs.push(outdir);
     const app = new App({ outdir });
-    const checked = new TerraformStack(app, 'checked');
-    const unchecked = new TerraformStack(app, 'unchecked');
-    for (const s of [checked, unchecked]) new CloudbillingProvider(s, 'cloudbilling');
-    enableBillingRules(checked);
-    expect(enableBillingRules(checked)).toBe(enableBillingRules(checked));
-    group(checked, 'a', 'Same');
-    group(unchecked, 'a', 'Same'); // another stack: not a clash
-    group(unchecked, 'b', 'Same'); // not checked
+    const [a, b] = [new TerraformStack(app, 'a'), new TerraformStack(app, 'b')];
+    for (const s of [a, b]) new CloudbillingProvider(s, 'cloudbilling'); // no enableBillingRules call
+    expect(enableBillingRules(a)).toBe(enableBillingRules(a));
+    group(a, 'x', 'Same');
+    group(b, 'x', 'Same'); // another stack: not a clash
     expect(() => app.synth()).not.toThrow();
-    group(checked, 'b', '');
-    expect(synthError(app)).toContain('[checked/b] NAME_INVALID');
+    const clash = group(b, 'y', 'same');
+    expect(synthError(app)).toContain('[b/y] NAME_TAKEN');
+    clash.name = 'Other';
+    group(a, 'z', ''); // CDKTF stops at the first stack that fails: one at a time
+    expect(synthError(app)).toContain('[a/z] NAME_INVALID');
+  });
+
+  it('options given after the provider enabled the rules apply at the next synth', () => {
+    const { app, stack } = newStack();
+    new MainBillingGroup(stack, 'main', { ...contacts, paymentMethod: card });
+    for (const n of ['One', 'Two', 'Three']) group(stack, n.toLowerCase(), n);
+    expect(() => app.synth()).not.toThrow();
+    enableBillingRules(stack, { subGroupLimit: 2 });
+    expect(synthError(app)).toContain('SUB_GROUP_LIMIT');
+    enableBillingRules(stack, { subGroupLimit: 3 });
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
