@@ -15,7 +15,7 @@
  * where it is, an unknown grant target adds no permission.
  */
 import { diagnostic, type RuleCode } from './messages';
-import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from './types';
+import type { Change, ChangeOp, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from './types';
 
 export interface EvaluateContext {
   /** The caller. When given and not a billing_admin, every change is FORBIDDEN. */
@@ -142,6 +142,7 @@ const FIRST_CODES = new Set(['FORBIDDEN', 'GROUP_NOT_FOUND', 'PROJECT_NOT_FOUND'
 type PlannedGroup = Group & { createdIndex?: number; renamedIndex?: number };
 
 export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateContext = {}): EvaluateResult {
+  changes.forEach(assertChangeShape);
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const now = ctx.now ?? new Date();
@@ -513,4 +514,22 @@ function sortErrors(errors: Diagnostic[]): Diagnostic[] {
     .map((d, i) => ({ d, i }))
     .sort((a, b) => rank(a.d) - rank(b.d) || (a.d.index ?? 0) - (b.d.index ?? 0) || a.i - b.i)
     .map((x) => x.d);
+}
+
+const CHANGE_OPS: ReadonlySet<string> = new Set<ChangeOp>(['createGroup', 'updateGroup', 'deleteGroup', 'link', 'unlink', 'grant', 'revoke']);
+
+/**
+ * A change the rules cannot read is a caller's bug, not a rule violation: name it. Ids of any
+ * kind are read (one that is not a string is simply not found); a createGroup/updateGroup
+ * without its `group` object is refused here, as the API refuses it with 400 before the rules.
+ */
+function assertChangeShape(c: unknown, index: number): void {
+  const change = c as Record<string, unknown> | null;
+  const op = change && typeof change === 'object' ? change.op : undefined;
+  if (typeof op !== 'string' || !CHANGE_OPS.has(op)) {
+    throw new TypeError(`changes[${index}]: "op" must be one of ${[...CHANGE_OPS].join(', ')}, not ${JSON.stringify(op ?? change)}`);
+  }
+  if ((op === 'createGroup' || op === 'updateGroup') && (typeof change!.group !== 'object' || change!.group === null)) {
+    throw new TypeError(`changes[${index}]: a ${op} change needs "group", an object with the group's settings`);
+  }
 }

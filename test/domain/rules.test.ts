@@ -1120,3 +1120,18 @@ describe('firstOfNextMonth', () => {
     expect(firstOfNextMonth(new Date(now))).toBe(expected);
   });
 });
+
+describe('a change the rules cannot read', () => {
+  it('is refused with a TypeError naming the change, never a crash inside the rules', () => {
+    expect(() => run(S, [{ op: 'link', projectId: 'p1', billingGroupId: A }, { op: 'createGroup' } as unknown as Change])).toThrow(
+      new TypeError('changes[1]: a createGroup change needs "group", an object with the group\'s settings'),
+    );
+    expect(() => run(S, [{ op: 'updateGroup', id: A, group: null } as unknown as Change])).toThrow(/changes\[0\]: a updateGroup change needs "group"/);
+    expect(() => run(S, [{ op: 'move' } as unknown as Change])).toThrow(/changes\[0\]: "op" must be one of createGroup, .*, not "move"/);
+    expect(() => run(S, [null as unknown as Change])).toThrow(/changes\[0\]: "op" must be one of/);
+  });
+
+  it('reads an id of the wrong type as not found', () => {
+    expect(codes(run(S, [{ op: 'deleteGroup', id: 7 } as unknown as Change]).errors)).toEqual(['GROUP_NOT_FOUND']);
+  });
+});

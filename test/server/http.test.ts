@@ -54,6 +54,8 @@ test('plan: well-formed requests answer 200, malformed 400', async () => {
   expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'grant', userId: 'usr-x' }] }), 400, 'BAD_REQUEST');
   expectOk(await f.admin.post('/v1/plan', { changes: [{ op: 'grant', userId: 'usr-x', billingGroupName: 'anything' }] }));
   expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'unlink', projectId: 5 }] }), 400, 'BAD_REQUEST');
+  expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'createGroup' }] }), 400, 'BAD_REQUEST');
+  expectError(await f.admin.post('/v1/plan', { changes: [{ op: 'updateGroup', id: 'bg-x' }] }), 400, 'BAD_REQUEST');
   expect(expectOk(await f.admin.post('/v1/plan', { changes: [] }))).toEqual({ errors: [], warnings: [] });
   const nf = expectOk(await f.admin.post('/v1/plan', { changes: [{ op: 'grant', userId: 'usr-x', billingGroupName: 'nope' }] }));
   expect(nf.errors.map((e: { code: string }) => e.code).sort()).toEqual(['GROUP_NOT_FOUND', 'USER_NOT_FOUND']);
