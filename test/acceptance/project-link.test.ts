@@ -154,3 +154,22 @@ describe('plan-time rules', () => {
     await planFails(dir, 'PROJECT_NOT_FOUND');
   });
 });
+
+test('a warning many links share is shown once, with the specifics and a count of the others', async () => {
+  const ids = [];
+  for (const name of ['bulk-1', 'bulk-2', 'bulk-3']) ids.push((await acc.api.createProject({ name })).id);
+  const dir = acc.workdir({
+    'main.tf': ids
+      .map((id, i) => `resource "cloudbilling_project_link" "b${i}" {\n  project_id       = ${hcl(id)}\n  billing_group_id = ${hcl(teamB)}\n}\n`)
+      .join(''),
+  });
+  const applied = await acc.run(dir, 'apply', '-auto-approve', '-input=false');
+  expectCode(applied, 0);
+  const out = output(applied);
+  expect(out.split('Warning: LINK_EFFECTIVE_NEXT_MONTH: A link change shows on the bill of the following month').length - 1).toBe(1);
+  // Terraform repeats a plan's warnings when it plans again at apply: 2 or 5 more, both fine.
+  expect(out).toMatch(/\(and [25] more similar warnings elsewhere\)/);
+  expect(out).toMatch(/Project "prj-[0-9a-f]+" is billed to "Team B" from \d{4}-\d{2}-01/);
+  for (const id of ids) expect((await acc.api.getProject(id))!.billingGroupId).toBe(teamB);
+  expectCode(await acc.run(dir, 'destroy', '-auto-approve', '-input=false'), 0);
+});

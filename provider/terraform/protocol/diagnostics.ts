@@ -1,7 +1,8 @@
 /**
  * Domain diagnostics → tfplugin6 diagnostics, and exceptions → error diagnostics.
  *
- * - `summary` is `"<CODE>: <summary>"` so the rule code leads what the user reads.
+ * - `summary` is `"<CODE>: <summary>"` so the rule code leads what the user reads; for a
+ *   warning of SPEC §2 it is `"<CODE>: <the rule>"`, so that Terraform consolidates them.
  * - `path` (camelCase, e.g. `["billingEmails", 2]`) becomes `attribute.steps`
  *   (`attribute_name: "billing_emails"`, `element_key_int: 2`), which Terraform renders
  *   with the offending source line highlighted.
@@ -9,6 +10,7 @@
  *   `details.violations`): one error diagnostic per violation. Anything else thrown is a
  *   provider bug or transport failure: one `PROVIDER_ERROR` diagnostic, never a crash.
  */
+import { isRuleCode, RULES } from '../../domain/messages';
 import type { Diagnostic } from '../../domain/types';
 import { toSnake } from '../../domain/naming';
 
@@ -34,13 +36,19 @@ export function attributePath(path: readonly (string | number)[]): ProtoAttribut
   };
 }
 
-/** One domain diagnostic in the tfplugin6 form. */
+/**
+ * One domain diagnostic in the tfplugin6 form. A warning of SPEC §2 gets its rule as the
+ * summary (the same for every resource) and the specific sentence in the detail: Terraform
+ * shows warnings that share a summary once, "(and N more similar warnings elsewhere)".
+ * With a summary per resource it rendered every one of them, with a source snippet: for
+ * 1,000 links that took longer than applying them.
+ */
 export function toProtoDiagnostic(d: Diagnostic): ProtoDiagnostic {
-  const out: ProtoDiagnostic = {
-    severity: d.severity === 'warning' ? 'WARNING' : 'ERROR',
-    summary: d.code ? `${d.code}: ${d.summary}` : d.summary,
-    detail: d.detail ?? '',
-  };
+  const warning = d.severity === 'warning';
+  const rule = warning && d.code && isRuleCode(d.code) && RULES[d.code].kind === 'warning' ? RULES[d.code].rule : undefined;
+  const out: ProtoDiagnostic = rule
+    ? { severity: 'WARNING', summary: `${d.code}: ${rule[0].toUpperCase()}${rule.slice(1)}`, detail: [`${d.summary}.`, d.detail].filter(Boolean).join(' ') }
+    : { severity: warning ? 'WARNING' : 'ERROR', summary: d.code ? `${d.code}: ${d.summary}` : d.summary, detail: d.detail ?? '' };
   if (d.path && d.path.length > 0) out.attribute = attributePath(d.path);
   return out;
 }

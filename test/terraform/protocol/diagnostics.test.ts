@@ -6,8 +6,19 @@ describe('domain diagnostics → tfplugin6', () => {
   test('code first in the summary, detail kept, severity mapped', () => {
     expect(
       toProtoDiagnostic({ severity: 'warning', code: 'NO_PAYMENT_METHOD', summary: 'Group "A" has no payment method', detail: 'Add one.' }),
-    ).toEqual({ severity: 'WARNING', summary: 'NO_PAYMENT_METHOD: Group "A" has no payment method', detail: 'Add one.' });
-    expect(toProtoDiagnostic({ severity: 'error', code: 'NAME_TAKEN', summary: 's', detail: 'd' }).severity).toBe('ERROR');
+    ).toEqual({
+      severity: 'WARNING',
+      // The rule as the summary, so that Terraform shows one warning per rule "(and N more similar warnings elsewhere)".
+      summary: 'NO_PAYMENT_METHOD: A group without a payment method may accrue overdue interest',
+      detail: 'Group "A" has no payment method. Add one.',
+    });
+    expect(toProtoDiagnostic({ severity: 'error', code: 'NAME_TAKEN', summary: 'Taken', detail: 'd' })).toEqual({ severity: 'ERROR', summary: 'NAME_TAKEN: Taken', detail: 'd' });
+    // A rule that is an error elsewhere, deferred to apply as a warning, keeps its specific summary.
+    expect(toProtoDiagnostic({ severity: 'warning', code: 'DELETE_HAS_PROJECTS', summary: 'Has 2', detail: 'd' })).toEqual({
+      severity: 'WARNING',
+      summary: 'DELETE_HAS_PROJECTS: Has 2',
+      detail: 'd',
+    });
   });
 
   test('camelCase paths become snake_case attribute steps, numbers list indices', () => {
