@@ -39,6 +39,7 @@ test('MAIN_PAYMENT_REQUIRED: a sub group alone fails at plan while the main grou
   const r = await acc.run(dir, 'plan', '-input=false');
   expectCode(r, 1);
   expect(output(r)).toContain('Error: MAIN_PAYMENT_REQUIRED:');
+  expect(output(r).replace(/\s+/g, ' ')).toContain('add depends_on = [cloudbilling_main_billing_group.<name>] to this group');
   expect(await fingerprint(acc.api)).toBe(before);
 });
 

@@ -93,7 +93,7 @@ export const billingGroupResource: ResourceHandler = {
       const replaced = await replacedBy(ctx, req.config);
       const replacedId = replaced && str(replaced.id);
       if (!replacedId || !state.groups.some((g) => g.id === replacedId)) {
-        return { planned, diagnostics: ruleDiagnostics(rulesState, create, definition) };
+        return { planned, diagnostics: ruleDiagnostics(rulesState, create, definition).map(withDependsOnHint) };
       }
       // Replacing an existing group: it is deleted first, so its delete rules apply and its name is free.
       const changes: Change[] = [{ op: 'deleteGroup', id: replacedId }, create];
@@ -154,3 +154,16 @@ export const billingGroupResource: ResourceHandler = {
     return importSkeleton(definition, { id, deletionProtection: false });
   },
 };
+
+/**
+ * MAIN_PAYMENT_REQUIRED in Terraform: a payment method this configuration sets on
+ * `cloudbilling_main_billing_group` counts only when Terraform plans the main group first,
+ * which `depends_on` makes sure of. Say so, since that is the usual fix in one configuration.
+ */
+function withDependsOnHint(d: Diagnostic): Diagnostic {
+  if (d.code !== 'MAIN_PAYMENT_REQUIRED') return d;
+  return {
+    ...d,
+    detail: `${d.detail} If this configuration sets it on cloudbilling_main_billing_group, add depends_on = [cloudbilling_main_billing_group.<name>] to this group so that Terraform sets it first.`,
+  };
+}
