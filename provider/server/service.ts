@@ -542,7 +542,7 @@ export class BillingService {
 
   groupInvoices(actor: User, groupId: string): Invoice[] {
     this.readableGroup(actor, groupId, { allowDeleted: true });
-    const ids = this.store.sql('SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, created_at, id').all(groupId) as { id: string }[];
+    const ids = this.store.sql('SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, rowid').all(groupId) as { id: string }[];
     return ids.map((r) => this.invoiceById(r.id)!);
   }
 
@@ -570,7 +570,7 @@ export class BillingService {
 
   groupCredits(actor: User, groupId: string): Credit[] {
     this.readableGroup(actor, groupId, { allowDeleted: true });
-    const ids = this.store.sql('SELECT id FROM credits WHERE billing_group_id = ? ORDER BY created_at, id').all(groupId) as { id: string }[];
+    const ids = this.store.sql('SELECT id FROM credits WHERE billing_group_id = ? ORDER BY rowid').all(groupId) as { id: string }[];
     return ids.map((r) => this.creditById(r.id)!);
   }
 

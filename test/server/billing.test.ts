@@ -169,3 +169,16 @@ test('a member reads the invoices of their group; others are forbidden', async (
   expectError(await f.as(outsider.token).get(`/v1/invoices/${inv.id}`), 403, 'FORBIDDEN');
   expectError(await f.as(member.token).post(`/v1/invoices/${inv.id}/pay`), 403, 'FORBIDDEN');
 });
+
+test('credits list in the order they were claimed, also when claimed within one millisecond', async () => {
+  const g = await f.group('Many credits');
+  // Claimed in parallel: the server applies several per millisecond (one group commit).
+  const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => f.admin.post(`/v1/billing-groups/${g.id}/credits`, { code: `FREE-ORDER${i}-${i + 1}` })));
+  claims.forEach((r) => expectOk(r, 201));
+  // The order they were applied in is the event log's (newest first).
+  const events = expectOk(await f.admin.get(`/v1/billing-groups/${g.id}/events?limit=100`)).items as { action: string; target: string }[];
+  const applied = events.filter((e) => e.action === 'credit.claimed').map((e) => e.target).reverse();
+  const listed = expectOk(await f.admin.get(`/v1/billing-groups/${g.id}/credits`)).items as { id: string }[];
+  expect(applied).toHaveLength(30);
+  expect(listed.map((c) => c.id)).toEqual(applied);
+});
