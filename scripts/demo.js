@@ -80,12 +80,16 @@ function essentials(out) {
   const at = out.indexOf('\nOutputs:');
   const body = at === -1 ? out : out.slice(0, at);
   const outputs = at === -1 ? '' : `\n${out.slice(at + 1).trimEnd()}`;
-  return (
-    body
-      .split('\n')
-      .filter(keepLine)
-      .join('\n') + outputs
-  );
+  // A diagnostic's first paragraph of detail is kept too: a warning's specifics are there.
+  let diag = 'none'; // 'head': after "Error:/Warning:", before the detail; 'detail': in it
+  const kept = [];
+  for (const l of body.split('\n')) {
+    if (/^(Error|Warning): /.test(l)) diag = 'head';
+    else if (diag === 'head' && l.trim() && !/^\s*(with|on) |^\s+\d+: |^\s+[│├└]/.test(l)) diag = 'detail';
+    else if (diag === 'detail' && !l.trim()) diag = 'none';
+    if (diag === 'detail' || keepLine(l) || /^\(and \d+ more similar/.test(l)) kept.push(l);
+  }
+  return kept.join('\n') + outputs;
 }
 
 async function main() {
