@@ -89,7 +89,7 @@ test('cloudbilling serve prints the URL and a generated token once, and stops on
     const dbFile = join(dir, 'cli.db');
     const done = run(['--port', '0', '--db', dbFile, '--domain', 'clidomain', '--rate-limit', '0']);
     const started = Date.now();
-    while (!out.join('').includes('cbt_') && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
+    while (!out.join('').includes('cbt_') && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
     const text = out.join('');
     const url = /cloudbilling API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
     const token = /(cbt_[0-9a-f]{64})/.exec(text)?.[1];
@@ -102,7 +102,7 @@ test('cloudbilling serve prints the URL and a generated token once, and stops on
     out.length = 0;
     const again = run(['--port', '0', '--db', dbFile]);
     const t2 = Date.now();
-    while (!out.join('').includes('listening') && Date.now() - t2 < 5000) await new Promise((r) => setTimeout(r, 20));
+    while (!out.join('').includes('listening') && Date.now() - t2 < 30_000) await new Promise((r) => setTimeout(r, 20));
     const url2 = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))![1];
     expect(out.join('')).not.toContain('cbt_');
     expect(expectOk(await client(url2, token).get('/v1/domain')).name).toBe('clidomain');
@@ -158,7 +158,7 @@ test('tokens are stored only as SHA-256 and never logged', async () => {
   try {
     const done = run(['--port', '0', '--db', dbFile, '--rate-limit', '0']);
     const t0 = Date.now();
-    while (!out.join('').includes('listening on') && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+    while (!out.join('').includes('listening on') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.join(''))![1];
     const admin = client(url, 'admin-secret-token-value');
     userToken = expectOk(await admin.post('/v1/users', { email: 'logged@example.com', name: 'l' }), 201).token;
