@@ -273,7 +273,7 @@ function indexPage(domain, blocks) {
     '',
     '## Plan-time diagnostics',
     '',
-    'Every diagnostic starts with its rule code. An error reads `CODE: what is wrong`, with how to fix it underneath, and points at the attribute. A warning reads `CODE: the rule` (e.g. `LINK_EFFECTIVE_NEXT_MONTH: A link change shows on the bill of the following month`) with the specifics underneath: Terraform shows a warning that many resources share once, followed by "(and N more similar warnings elsewhere)", instead of one block per resource. `-compact-warnings` shortens them further.',
+    'Every diagnostic starts with its rule code. An error reads `CODE: what is wrong`, with how to fix it underneath, and points at the attribute. A warning reads `CODE: the rule` (e.g. `LINK_EFFECTIVE_NEXT_MONTH: A link change shows on the bill of the following month`) with the specifics underneath: Terraform shows a warning that many resources share once, followed by "(and N more similar warnings elsewhere)", instead of one block per resource. `-compact-warnings` shortens them further. A `terraform apply` without a saved plan plans every resource twice (once for the plan it shows, once just before applying it) and prints the warnings of both, so even one resource\'s warning comes with "(and one more similar warning elsewhere)"; every provider\'s warnings do this (hashicorp/terraform-plugin-framework#1306). `terraform plan -out=PLAN` and `terraform apply PLAN` show each warning once per step.',
     '',
     '## Drift',
     '',
