@@ -85,7 +85,7 @@ function essentials(out) {
   const kept = [];
   for (const l of body.split('\n')) {
     if (/^(Error|Warning): /.test(l)) diag = 'head';
-    else if (diag === 'head' && l.trim() && !/^\s*(with|on) |^\s+\d+: |^\s+[│├└]/.test(l)) diag = 'detail';
+    else if (diag === 'head' && l.trim() && !keepLine(l) && !/^\s+[│├└]/.test(l)) diag = 'detail'; // past the source snippet
     else if (diag === 'detail' && !l.trim()) diag = 'none';
     if (diag === 'detail' || keepLine(l) || /^\(and \d+ more similar/.test(l)) kept.push(l);
   }

@@ -516,7 +516,9 @@ function sortErrors(errors: Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
 }
 
-const CHANGE_OPS: ReadonlySet<string> = new Set<ChangeOp>(['createGroup', 'updateGroup', 'deleteGroup', 'link', 'unlink', 'grant', 'revoke']);
+/** Every op of the change list (SPEC §3); the API's request schema enumerates the same. */
+export const CHANGE_OPS: readonly ChangeOp[] = ['createGroup', 'updateGroup', 'deleteGroup', 'link', 'unlink', 'grant', 'revoke'];
+const KNOWN_OPS: ReadonlySet<string> = new Set(CHANGE_OPS);
 
 /**
  * A change the rules cannot read is a caller's bug, not a rule violation: name it. Ids of any
@@ -526,8 +528,8 @@ const CHANGE_OPS: ReadonlySet<string> = new Set<ChangeOp>(['createGroup', 'updat
 function assertChangeShape(c: unknown, index: number): void {
   const change = c as Record<string, unknown> | null;
   const op = change && typeof change === 'object' ? change.op : undefined;
-  if (typeof op !== 'string' || !CHANGE_OPS.has(op)) {
-    throw new TypeError(`changes[${index}]: "op" must be one of ${[...CHANGE_OPS].join(', ')}, not ${JSON.stringify(op ?? change)}`);
+  if (typeof op !== 'string' || !KNOWN_OPS.has(op)) {
+    throw new TypeError(`changes[${index}]: "op" must be one of ${CHANGE_OPS.join(', ')}, not ${JSON.stringify(op ?? change)}`);
   }
   if ((op === 'createGroup' || op === 'updateGroup') && (typeof change!.group !== 'object' || change!.group === null)) {
     throw new TypeError(`changes[${index}]: a ${op} change needs "group", an object with the group's settings`);

@@ -6,6 +6,7 @@
  * well-typed body that breaks a rule reaches `evaluate` and gets the rule's code (422).
  */
 import { billingGroup, groupPermission, projectLink, type AttrType, type Attribute } from '../domain/resources';
+import { CHANGE_OPS } from '../domain/rules';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -89,7 +90,7 @@ export const planBody: JsonSchema = {
       items: {
         type: 'object',
         required: ['op'],
-        properties: { op: { type: 'string', enum: ['createGroup', 'updateGroup', 'deleteGroup', 'link', 'unlink', 'grant', 'revoke'] } },
+        properties: { op: { type: 'string', enum: [...CHANGE_OPS] } },
         allOf: [
           {
             if: { properties: { op: { const: 'createGroup' } } },
