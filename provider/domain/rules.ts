@@ -167,7 +167,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
   });
   changes.forEach((c, index) => {
     if (c.op !== 'createGroup') return;
-    const id = ctx.newId ? ctx.newId(index) : `planned:${index}`;
+    const id = c.id ?? (ctx.newId ? ctx.newId(index) : `planned:${index}`);
     groups.set(id, {
       id,
       name: c.group.name,

@@ -117,7 +117,12 @@ export interface GroupRef {
 
 /** The change list of SPEC §3 (`POST /v1/plan`); it describes a desired result, not a sequence. */
 export type Change =
-  | { op: 'createGroup'; group: GroupInput }
+  | {
+      op: 'createGroup';
+      group: GroupInput;
+      /** An id reserved for the new group (a change set planned before apply); default: the server's choice. */
+      id?: string;
+    }
   | {
       op: 'updateGroup';
       id: string;

@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   event: 'evt-',
   usage: 'usg-',
   domain: 'dom-',
+  changeSet: 'cs-',
 } as const;
 
 // Random bytes are drawn in blocks: one syscall per 512 ids instead of one per id.

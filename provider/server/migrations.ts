@@ -158,6 +158,29 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX events_group ON events(billing_group_id, seq);
       `),
   },
+  {
+    version: 3,
+    name: 'change sets (whole-change apply) and who manages an object',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE change_sets (
+          id TEXT PRIMARY KEY,
+          workspace TEXT NOT NULL,
+          managed_by TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('open', 'applied', 'refused', 'superseded')),
+          entries TEXT NOT NULL,
+          result TEXT,
+          created_by TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          expires_at TEXT NOT NULL,
+          applied_at TEXT
+        );
+        CREATE INDEX change_sets_workspace ON change_sets(workspace, status);
+        ALTER TABLE billing_groups ADD COLUMN managed_by TEXT;
+        ALTER TABLE projects ADD COLUMN managed_by TEXT;
+        ALTER TABLE permissions ADD COLUMN managed_by TEXT;
+      `),
+  },
 ];
 
 /** Apply every migration newer than the database. Returns the versions applied. */

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Change, GroupInput } from '../domain/types';
 import type { AppContext } from './app';
+import { ChangeSets, type ChangeSetEntry, type ChangeSetStatus } from './change-sets';
 import { badRequest } from './errors';
 import * as S from './schemas';
 import { etagOf, EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT, type Invoice } from './service';
@@ -205,6 +206,22 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
       return service.groupEvents(req.actor, (req.params as IdParams).id, limit, q.cursor);
     },
+  );
+
+  // ---- change sets (whole-change apply, SPEC §6)
+  const changeSets = new ChangeSets(service);
+  app.post('/v1/change-sets', { schema: { ...doc('plan', "Register a plan's whole change"), body: S.changeSetBody, response: S.replies(201, R.any, 'Created') } }, async (req, reply) =>
+    write(req, reply, () => changeSets.register(req.actor, req.body as { workspace: string; managedBy?: string; entries: ChangeSetEntry[] })),
+  );
+  app.get('/v1/change-sets', { schema: { ...doc('plan', "A workspace's change sets, newest first"), querystring: S.changeSetQuery, response: S.replies(200, R.list) } }, async (req) => {
+    const q = req.query as { workspace: string; status?: ChangeSetStatus };
+    return { items: changeSets.list(req.actor, q.workspace, q.status) };
+  });
+  app.get('/v1/change-sets/:id', { schema: { ...doc('plan', 'One change set'), params: S.idParams, response: S.replies(200, R.any) } }, async (req) =>
+    changeSets.get(req.actor, (req.params as IdParams).id),
+  );
+  app.post('/v1/change-sets/:id/apply', { schema: { ...doc('plan', 'Apply a change set whole, or nothing'), params: S.idParams, response: { 200: { description: 'Applied', ...R.any }, '4xx': { $ref: 'Error#' } } } }, async (req, reply) =>
+    write(req, reply, () => changeSets.apply(req.actor, (req.params as IdParams).id)),
   );
 
   // ---- plan

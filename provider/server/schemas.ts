@@ -78,23 +78,15 @@ const groupRef = {
 /** A link or permission change names its group by id or by name (SPEC §3). */
 const groupRefRequired = [{ required: ['billingGroupId'] }, { required: ['billingGroupName'] }];
 
-/** `POST /v1/plan` body: the change list of SPEC §3. */
-export const planBody: JsonSchema = {
-  type: 'object',
-  required: ['changes'],
-  additionalProperties: false,
-  properties: {
-    changes: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
+/** One change of SPEC §3 (`POST /v1/plan`, change sets). */
+const changeItem: JsonSchema = {
         type: 'object',
         required: ['op'],
         properties: { op: { type: 'string', enum: [...CHANGE_OPS] } },
         allOf: [
           {
             if: { properties: { op: { const: 'createGroup' } } },
-            then: { required: ['group'], additionalProperties: false, properties: { op: {}, group: groupPatchBody } },
+            then: { required: ['group'], additionalProperties: false, properties: { op: {}, group: groupPatchBody, id: { type: 'string', maxLength: 64 } } },
           },
           {
             if: { properties: { op: { const: 'updateGroup' } } },
@@ -131,9 +123,41 @@ export const planBody: JsonSchema = {
             },
           },
         ],
+};
+
+/** `POST /v1/plan` body: the change list of SPEC §3. */
+export const planBody: JsonSchema = {
+  type: 'object',
+  required: ['changes'],
+  additionalProperties: false,
+  properties: { changes: { type: 'array', maxItems: 1000, items: changeItem } },
+};
+
+/** `POST /v1/change-sets` body: a plan's whole change, one entry per resource (SPEC §6). */
+export const changeSetBody: JsonSchema = {
+  type: 'object',
+  required: ['workspace', 'entries'],
+  additionalProperties: false,
+  properties: {
+    workspace: { type: 'string', minLength: 1, maxLength: 500, description: 'Who plans: one open change set per workspace.' },
+    managedBy: { type: 'string', minLength: 1, maxLength: 200, description: 'Label of the IaC workspace or stack (shown as "managed by").' },
+    entries: {
+      type: 'array',
+      maxItems: 5000,
+      items: {
+        type: 'object',
+        required: ['key', 'changes'],
+        additionalProperties: false,
+        properties: { key: { type: 'string', minLength: 1, maxLength: 500 }, changes: { type: 'array', minItems: 1, maxItems: 4, items: changeItem } },
       },
     },
   },
+};
+export const changeSetQuery = {
+  type: 'object',
+  required: ['workspace'],
+  additionalProperties: false,
+  properties: { workspace: { type: 'string', minLength: 1, maxLength: 500 }, status: { type: 'string', enum: ['open', 'applied', 'refused', 'superseded'] } },
 };
 
 export const projectCreateBody: JsonSchema = {

@@ -10,11 +10,24 @@
  * a member of the main group sees every project, a member of a sub group that group's.
  */
 import { messageOf } from '../domain/messages';
-import { evaluate, firstOfMonth, isValidEmail, stateReadBy } from '../domain/rules';
+import { evaluate, firstOfMonth, isValidEmail, normalizeName, stateReadBy } from '../domain/rules';
 import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from '../domain/types';
 import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } from './errors';
 import { fromMicros, newId, newToken, sha256, toMicros } from './ids';
 import { withCounts, type Store, } from './store';
+
+/** What one change of an applied change list produced (SPEC §6). */
+export interface ChangeResult {
+  group?: Group;
+  link?: { projectId: string; billingGroupId: string; previousBillingGroupId: string; effectiveFrom: string };
+  permission?: Permission;
+}
+
+/** A group with its project counts in `state`. */
+function withCountsOf(state: DomainState, g: Group): Group {
+  const count = state.projects.filter((p) => p.billingGroupId === g.id).length;
+  return g.type === 'main' ? { ...g, projectCount: count, totalProjectCount: state.projects.length } : { ...g, projectCount: count };
+}
 
 /** A rule diagnostic as the API shows it. */
 export interface ApiDiagnostic {
@@ -96,7 +109,7 @@ export function parseCreditCode(code: string): { kind: 'free' | 'paid'; amount: 
 export class BillingService {
   constructor(
     readonly store: Store,
-    private readonly clock: () => Date = () => new Date(),
+    readonly clock: () => Date = () => new Date(),
   ) {}
 
   get state(): DomainState {
@@ -314,9 +327,7 @@ export class BillingService {
     const id = newId('group');
     const group: GroupInput = { ...input, paymentMethod: input.paymentMethod ?? null };
     const r = this.check(actor, { op: 'createGroup', group }, this.state, id);
-    const g = r.next.groups.find((x) => x.id === id)!;
-    this.store.insertGroup(g);
-    this.event(actor, r.nowIso, id, 'group.created', id, null, groupView(g));
+    this.persistCreate(actor, r.next.groups.find((x) => x.id === id)!, r.nowIso);
     this.commit(r.next);
     const view = groupView(this.store.group(id)!);
     return { status: 201, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view), location: `/v1/billing-groups/${id}` } };
@@ -326,14 +337,10 @@ export class BillingService {
     const before = this.liveGroup(id);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'updateGroup', id, group: patch, expectedVersion }, this.state);
-    const after = r.next.groups.find((x) => x.id === id)!;
-    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details });
-    if (writable(after) === writable(before)) {
+    if (!this.persistUpdate(actor, before, r.next.groups.find((x) => x.id === id)!, r.nowIso)) {
       // Nothing changes: no new version, no event.
       return { status: 200, body: { ...groupView(before), warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(before) } };
     }
-    this.store.updateGroup(after);
-    this.event(actor, r.nowIso, id, 'group.updated', id, groupView(before), groupView(after));
     this.commit(r.next);
     const view = groupView(this.store.group(id)!);
     return { status: 200, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view) } };
@@ -343,9 +350,34 @@ export class BillingService {
     const before = this.liveGroup(id);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, this.store.stateWithFinance([id]));
-    const at = r.nowIso;
+    this.persistDelete(actor, before, r.nowIso, this.state.permissions.filter((x) => x.billingGroupId === id));
+    this.commit(r.next);
+    return { status: 204 };
+  }
+
+  // ---- persistence of judged changes (one place per kind of write) ---------------------
+  // Each writes the rows and events of one change that `evaluate` has already allowed;
+  // the caller then commits `next` to the in-memory view.
+
+  private persistCreate(actor: User, g: Group, at: string): void {
+    this.store.insertGroup(g);
+    this.event(actor, at, g.id, 'group.created', g.id, null, groupView(g));
+  }
+
+  /** False when nothing writable changes (no new version, no event). */
+  private persistUpdate(actor: User, before: Group, after: Group, at: string): boolean {
+    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details });
+    if (writable(after) === writable(before)) return false;
+    this.store.updateGroup(after);
+    this.event(actor, at, after.id, 'group.updated', after.id, groupView(before), groupView(after));
+    return true;
+  }
+
+  /** `memberships`: the group's permissions at that moment (they go with it). */
+  private persistDelete(actor: User, before: Group, at: string, memberships: Permission[]): void {
+    const id = before.id;
     this.store.markGroupDeleted(id, at);
-    for (const p of this.state.permissions.filter((x) => x.billingGroupId === id)) {
+    for (const p of memberships) {
       this.store.deletePermission(p.userId, p.billingGroupId);
       this.event(actor, at, id, 'permission.revoked', p.userId, p, null);
     }
@@ -356,8 +388,103 @@ export class BillingService {
       this.event(actor, at, id, 'credit.forfeited', c.id, beforeCredit, this.creditById(c.id));
     }
     this.event(actor, at, id, 'group.deleted', id, groupView(before), null);
-    this.commit(r.next);
-    return { status: 204 };
+  }
+
+  /** False when the project stays where it is. */
+  private persistMove(actor: User, before: Project, after: Project, at: string): boolean {
+    if (after.billingGroupId === before.billingGroupId) return false;
+    this.store.moveProject(before.id, after.billingGroupId, after.effectiveFrom);
+    const b = { billingGroupId: before.billingGroupId, effectiveFrom: before.effectiveFrom };
+    const a = { billingGroupId: after.billingGroupId, effectiveFrom: after.effectiveFrom };
+    this.event(actor, at, before.billingGroupId, 'project.unlinked', before.id, b, a);
+    this.event(actor, at, after.billingGroupId, 'project.linked', before.id, b, a);
+    return true;
+  }
+
+  private persistGrant(actor: User, p: Permission): void {
+    this.store.insertPermission(p);
+    this.event(actor, p.createdAt, p.billingGroupId, 'permission.granted', p.userId, null, p);
+  }
+
+  private persistRevoke(actor: User, existing: Permission, at: string): void {
+    this.store.deletePermission(existing.userId, existing.billingGroupId);
+    this.event(actor, at, existing.billingGroupId, 'permission.revoked', existing.userId, existing, null);
+  }
+
+  /**
+   * Apply a whole change list at once (a change set, SPEC §6): `evaluate` judges it as a
+   * whole against the live state with finance, then every row and event is written in
+   * one transaction (the caller's), in phases that keep the foreign keys valid whatever
+   * the list's order: creates, updates, moves, grants, revokes, deletes. Nothing is
+   * written when there is an error. `results[i]` is what change `i` produced.
+   */
+  applyChanges(actor: User, changes: Change[]): { errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] } {
+    const now = this.clock();
+    const at = now.toISOString();
+    const before = this.store.stateWithFinance();
+    const ids = changes.map((c) => (c.op === 'createGroup' ? (c.id ?? newId('group')) : ''));
+    const r = evaluate(before, changes, { actor: { id: actor.id, role: actor.role, email: actor.email }, now, newId: (i) => ids[i] });
+    if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings, results: [] };
+    const next = r.next;
+    const liveBefore = this.state;
+    const createdIds = new Set(ids.filter((id) => id !== ''));
+    const results: ChangeResult[] = changes.map(() => ({}));
+    const nextGroup = (id: string) => next.groups.find((g) => g.id === id);
+    const nextProject = (id: string) => next.projects.find((p) => p.id === id)!;
+    const phase = (ops: Change['op'][], fn: (c: Change, i: number) => void) => changes.forEach((c, i) => ops.includes(c.op) && fn(c, i));
+    // Creates first: links and grants of the set may name the new groups.
+    phase(['createGroup'], (_c, i) => this.persistCreate(actor, nextGroup(ids[i])!, at));
+    phase(['updateGroup'], (c) => {
+      if (c.op !== 'updateGroup') return;
+      const b = liveBefore.groups.find((g) => g.id === c.id)!;
+      this.persistUpdate(actor, b, nextGroup(c.id)!, at);
+    });
+    const moved = new Set<string>();
+    phase(['link', 'unlink'], (c) => {
+      if (c.op !== 'link' && c.op !== 'unlink') return;
+      if (moved.has(c.projectId)) return;
+      moved.add(c.projectId);
+      this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at);
+    });
+    const permKey = (u: string, g: string) => `${u}\u0000${g}`;
+    const had = new Map(liveBefore.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
+    const will = new Map(next.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
+    phase(['grant'], (c, i) => {
+      if (c.op !== 'grant') return;
+      const gid = c.billingGroupId ?? next.groups.find((g) => normalizeName(g.name) === normalizeName(c.billingGroupName ?? ''))?.id;
+      const p = gid === undefined ? undefined : will.get(permKey(c.userId, gid));
+      if (p && !had.has(permKey(p.userId, p.billingGroupId))) {
+        this.persistGrant(actor, p);
+        had.set(permKey(p.userId, p.billingGroupId), p);
+      }
+      results[i].permission = p;
+    });
+    phase(['revoke'], (c) => {
+      if (c.op !== 'revoke' || c.billingGroupId === undefined) return;
+      const key = permKey(c.userId, c.billingGroupId);
+      const p = had.get(key);
+      if (p && !will.has(key) && !createdIds.has(c.billingGroupId)) {
+        this.persistRevoke(actor, p, at);
+        had.delete(key);
+      }
+    });
+    phase(['deleteGroup'], (c) => {
+      if (c.op !== 'deleteGroup') return;
+      const b = liveBefore.groups.find((g) => g.id === c.id);
+      if (b && !nextGroup(c.id)) this.persistDelete(actor, b, at, [...had.values()].filter((p) => p.billingGroupId === c.id));
+    });
+    // What each change produced, from the next state.
+    changes.forEach((c, i) => {
+      if (c.op === 'createGroup') results[i].group = groupView(withCountsOf(next, nextGroup(ids[i])!));
+      else if (c.op === 'updateGroup') results[i].group = groupView(withCountsOf(next, nextGroup(c.id)!));
+      else if (c.op === 'link' || c.op === 'unlink') {
+        const b = liveBefore.projects.find((p) => p.id === c.projectId)!;
+        const a = nextProject(c.projectId);
+        results[i].link = { projectId: a.id, billingGroupId: a.billingGroupId, previousBillingGroupId: b.billingGroupId, effectiveFrom: a.effectiveFrom };
+      }
+    });
+    this.commit(next);
+    return { errors: [], warnings: r.warnings, results };
   }
 
   // ---- links --------------------------------------------------------------------------
@@ -389,13 +516,7 @@ export class BillingService {
       effectiveFrom: after.effectiveFrom,
       warnings: warningsOf(r.warnings),
     };
-    if (after.billingGroupId === before.billingGroupId) return { status: 200, body };
-    this.store.moveProject(projectId, after.billingGroupId, after.effectiveFrom);
-    const b = { billingGroupId: before.billingGroupId, effectiveFrom: before.effectiveFrom };
-    const a = { billingGroupId: after.billingGroupId, effectiveFrom: after.effectiveFrom };
-    this.event(actor, r.nowIso, before.billingGroupId, 'project.unlinked', projectId, b, a);
-    this.event(actor, r.nowIso, after.billingGroupId, 'project.linked', projectId, b, a);
-    this.store.replaceProject(after, before.billingGroupId);
+    if (this.persistMove(actor, before, after, r.nowIso)) this.store.replaceProject(after, before.billingGroupId);
     return { status: 200, body };
   }
 
@@ -410,8 +531,7 @@ export class BillingService {
     const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
     if (existing) return { status: 200, body: { ...existing, warnings: warningsOf(r.warnings) } };
     const p: Permission = { userId, billingGroupId: groupId, createdAt: r.nowIso };
-    this.store.insertPermission(p);
-    this.event(actor, r.nowIso, groupId, 'permission.granted', userId, null, p);
+    this.persistGrant(actor, p);
     this.store.setState({ ...this.state, permissions: [...this.state.permissions, p] });
     return { status: 200, body: { ...p, warnings: warningsOf(r.warnings) } };
   }
@@ -425,8 +545,7 @@ export class BillingService {
     const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
     const body = { userId, billingGroupId: groupId, warnings: warningsOf(r.warnings) };
     if (!existing) return { status: 200, body };
-    this.store.deletePermission(userId, groupId);
-    this.event(actor, r.nowIso, groupId, 'permission.revoked', userId, existing, null);
+    this.persistRevoke(actor, existing, r.nowIso);
     this.store.setState({ ...this.state, permissions: this.state.permissions.filter((x) => x !== existing) });
     return { status: 200, body };
   }
