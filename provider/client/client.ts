@@ -16,6 +16,8 @@ import { ApiError } from './errors';
 import type {
   BillingEvent,
   Change,
+  ChangeSetEntry,
+  ChangeSetView,
   CreatedUser,
   Credit,
   DomainInfo,
@@ -103,6 +105,24 @@ export class BillingClient {
   }
   plan(changes: Change[]): Promise<PlanResponse> {
     return this.request('POST', '/v1/plan', { body: { changes } });
+  }
+
+  // ---- change sets (SPEC §6) ---------------------------------------------------
+  /** Register a plan's whole change; supersedes the workspace's open set. */
+  registerChangeSet(input: { workspace: string; managedBy?: string; entries: ChangeSetEntry[] }): Promise<ChangeSetView> {
+    return this.request('POST', '/v1/change-sets', { body: input });
+  }
+  /** The workspace's newest open change set, or null. */
+  async openChangeSet(workspace: string): Promise<ChangeSetView | null> {
+    const list = await this.request<List<ChangeSetView>>('GET', '/v1/change-sets', { query: { workspace, status: 'open' } });
+    return list.items[0] ?? null;
+  }
+  getChangeSet(id: string): Promise<ChangeSetView | null> {
+    return this.request('GET', `/v1/change-sets/${encodeURIComponent(id)}`, { nullOn404: true });
+  }
+  /** Apply the set whole or not at all: an `ApiError` (409, the first rule's code) when refused. */
+  applyChangeSet(id: string): Promise<ChangeSetView> {
+    return this.request('POST', `/v1/change-sets/${encodeURIComponent(id)}/apply`);
   }
 
   // ---- billing groups ------------------------------------------------------------

@@ -127,5 +127,49 @@ export interface PlanResponse {
   warnings: PlanIssue[];
 }
 
+/** What one change of an applied change list produced (SPEC §6). */
+export interface ChangeResult {
+  group?: Group;
+  link?: { projectId: string; billingGroupId: string; previousBillingGroupId: string; effectiveFrom: string };
+  permission?: Permission;
+}
+
+export type ChangeSetStatus = 'open' | 'applied' | 'refused' | 'superseded';
+
+/** One resource's part of a change set: its key (stable between plan and apply) and its changes. */
+export interface ChangeSetEntry {
+  key: string;
+  /** What the IaC tool does to the object (create, update, delete): an apply must do the same. */
+  action?: 'create' | 'update' | 'delete';
+  /** Empty: the resource changes nothing the API stores (a Terraform-only setting). */
+  changes: Change[];
+  /** A value is known only at apply: the resource is applied on its own, not with the set. */
+  pending?: boolean;
+}
+
+export interface ChangeSetDiagnostic {
+  code: string;
+  message: string;
+  /** The entry the diagnostic is about. */
+  key?: string;
+  path?: (string | number)[];
+}
+
+export interface ChangeSetView {
+  id: string;
+  workspace: string;
+  managedBy: string;
+  status: ChangeSetStatus;
+  entries: ChangeSetEntry[];
+  createdAt: string;
+  expiresAt: string;
+  appliedAt: string | null;
+  /** The verdict: at registration (a preview), or the one that refused the apply. */
+  errors: ChangeSetDiagnostic[];
+  warnings: ChangeSetDiagnostic[];
+  /** Applied sets: what each entry produced, by key. */
+  results?: Record<string, ChangeResult>;
+}
+
 export type GroupPatch = Partial<GroupInput>;
 export type { Change, DomainInfo, Group, GroupInput, Permission, Project, User };

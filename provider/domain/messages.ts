@@ -238,6 +238,30 @@ const ADAPTER_TEXT = {
       detail: 'Check the name (GET /v1/projects lists them); project names are compared exactly.',
     }),
   },
+  LINK_MOVED_OUTSIDE: {
+    severity: 'warning',
+    code: 'LINK_MOVED_OUTSIDE',
+    text: (p: Record<string, any>) => ({
+      summary: `Project ${q(p.projectName ?? p.projectId)} is no longer where this link put it; it is left alone`,
+      detail: `Project ${q(p.projectName ?? p.projectId)} (${p.projectId}) was moved to ${gq(p.groupName)} outside IaC${p.oursName !== undefined ? `, away from ${q(p.oursName)}` : ''}. Removing the link forgets it and does not return the project to the main group: that move is no longer this configuration's to undo.`,
+    }),
+  },
+  NOT_IN_CHANGE_SET: {
+    severity: 'error',
+    code: 'NOT_IN_CHANGE_SET',
+    text: (p: Record<string, any>) => ({
+      summary: 'This change is not part of the plan registered with the Billing API; nothing was applied',
+      detail: `A plan registers its whole change with the Billing API so that apply writes all of it or nothing (workspace ${q(p.workspace)}). No registered plan holds this change: the plan was made by an older provider, could not reach the API, or a newer plan of the same workspace replaced it. Run terraform plan (or terraform apply) again.`,
+    }),
+  },
+  CHANGE_REFUSED_ELSEWHERE: {
+    severity: 'error',
+    code: 'CHANGE_REFUSED',
+    text: () => ({
+      summary: 'Not applied: the Billing API refused the whole change of this apply',
+      detail: 'The reasons are reported once, on the first resource applied. Nothing of this change was written.',
+    }),
+  },
   PROJECT_NAME_AMBIGUOUS: {
     severity: 'error',
     code: 'PROJECT_NAME_AMBIGUOUS',
@@ -272,5 +296,18 @@ export function deferredToApply(d: Diagnostic): Diagnostic {
     ...d,
     severity: 'warning',
     detail: `${d.detail} Other resources of this plan may change this, so the Billing API decides at apply; \`cloudbilling review\` checks the whole plan before that.`,
+  };
+}
+
+/**
+ * A rule the Billing API found when it applied the whole change (SPEC §6): nothing was
+ * written. Keeps the rule's code; `message` is the API's sentence.
+ */
+export function refusedAtApply(code: string, message: string): Diagnostic {
+  return {
+    severity: 'error',
+    code,
+    summary: 'The Billing API refused the whole change; nothing was applied',
+    detail: `${message} Fix it in the configuration (or the live state) and run the plan again; apply writes every resource of a change or none.`,
   };
 }

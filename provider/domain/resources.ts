@@ -30,6 +30,8 @@ export interface Attribute {
   sensitive?: boolean;
   /** Value used when the user leaves it unset. */
   default?: string | number | boolean;
+  /** A setting of the IaC resource only (e.g. `deletion_protection`): never sent to or stored by the API. Default false. */
+  iacOnly?: boolean;
 }
 
 export interface ResourceDefinition {
@@ -98,7 +100,7 @@ export const billingGroup: ResourceDefinition = {
   attributes: {
     name: { type: str, presence: 'required', description: 'Group name, unique in the domain (trimmed, case-insensitive), 1-64 characters.' },
     ...groupContact,
-    deletionProtection: { type: { kind: 'bool' }, presence: 'optional', default: false, description: 'When true, plans that delete or replace the group fail. Default false.' },
+    deletionProtection: { type: { kind: 'bool' }, presence: 'optional', default: false, iacOnly: true, description: 'When true, plans that delete or replace the group fail. Default false.' },
     ...groupComputed,
   },
 };

@@ -20,43 +20,13 @@ import { messageOf } from '../domain/messages';
 import { evaluate } from '../domain/rules';
 import { ApiError, badRequest, httpError } from './errors';
 import { newId } from './ids';
-import type { BillingService, ChangeResult, WriteResult } from './service';
+import type { ChangeResult, ChangeSetDiagnostic, ChangeSetEntry, ChangeSetStatus, ChangeSetView } from '../client/types';
+import type { BillingService, WriteResult } from './service';
+export type { ChangeSetEntry, ChangeSetStatus, ChangeSetView };
 import type { User } from '../domain/types';
 
 export const CHANGE_SET_TTL_MS = 24 * 60 * 60 * 1000;
 const GROUP_ID_RE = /^bg-[0-9a-f]{16}$/;
-
-export type ChangeSetStatus = 'open' | 'applied' | 'refused' | 'superseded';
-
-/** One resource's part of a change set: its key (stable between plan and apply) and its changes. */
-export interface ChangeSetEntry {
-  key: string;
-  changes: Change[];
-}
-
-export interface ChangeSetDiagnostic {
-  code: string;
-  message: string;
-  /** The entry the diagnostic is about. */
-  key?: string;
-  path?: (string | number)[];
-}
-
-export interface ChangeSetView {
-  id: string;
-  workspace: string;
-  managedBy: string;
-  status: ChangeSetStatus;
-  entries: ChangeSetEntry[];
-  createdAt: string;
-  expiresAt: string;
-  appliedAt: string | null;
-  /** The verdict: at registration (a preview), or the one that refused the apply. */
-  errors: ChangeSetDiagnostic[];
-  warnings: ChangeSetDiagnostic[];
-  /** Applied sets: what each entry produced, by key. */
-  results?: Record<string, ChangeResult>;
-}
 
 interface Row {
   id: string;
@@ -74,7 +44,10 @@ interface Row {
 function flatten(entries: ChangeSetEntry[]): { changes: Change[]; keyOf: string[] } {
   const changes: Change[] = [];
   const keyOf: string[] = [];
-  for (const e of entries) for (const c of e.changes) (changes.push(c), keyOf.push(e.key));
+  for (const e of entries) {
+    if (e.pending) continue; // applied by its own resource at apply time
+    for (const c of e.changes) (changes.push(c), keyOf.push(e.key));
+  }
   return { changes, keyOf };
 }
 

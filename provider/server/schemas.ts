@@ -46,7 +46,7 @@ export function schemaOf(attributes: Record<string, Attribute>, options: SchemaO
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [name, attr] of Object.entries(attributes)) {
-    if (attr.presence === 'computed') continue;
+    if (attr.presence === 'computed' || attr.iacOnly) continue;
     const s = typeSchema(attr.type, attr.description);
     properties[name] = attr.presence === 'required' ? s : nullable(s);
     if (attr.presence === 'required' && !options.partial) required.push(name);
@@ -62,8 +62,8 @@ function omit<T extends Record<string, unknown>>(o: T, keys: string[]): T {
   return out;
 }
 
-/** Group attributes the API takes (`deletionProtection` is an IaC-side setting, never sent). */
-const groupAttributes = omit(billingGroup.attributes, ['deletionProtection']);
+/** Group attributes the API takes (`iacOnly` ones such as `deletionProtection` are left out by `schemaOf`). */
+const groupAttributes = billingGroup.attributes;
 /** Link attributes the API takes in the body (`projectId` is in the path). */
 const linkAttributes = omit(projectLink.attributes, ['projectId']);
 
@@ -148,7 +148,12 @@ export const changeSetBody: JsonSchema = {
         type: 'object',
         required: ['key', 'changes'],
         additionalProperties: false,
-        properties: { key: { type: 'string', minLength: 1, maxLength: 500 }, changes: { type: 'array', minItems: 1, maxItems: 4, items: changeItem } },
+        properties: {
+          key: { type: 'string', minLength: 1, maxLength: 500 },
+          action: { type: 'string', enum: ['create', 'update', 'delete'] },
+          changes: { type: 'array', maxItems: 4, items: changeItem, description: 'Empty: the resource changes nothing the API stores.' },
+          pending: { type: 'boolean', description: 'Known only at apply: applied on its own, not with the set.' },
+        },
       },
     },
   },

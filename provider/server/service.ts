@@ -16,13 +16,6 @@ import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } f
 import { fromMicros, newId, newToken, sha256, toMicros } from './ids';
 import { withCounts, type Store, } from './store';
 
-/** What one change of an applied change list produced (SPEC §6). */
-export interface ChangeResult {
-  group?: Group;
-  link?: { projectId: string; billingGroupId: string; previousBillingGroupId: string; effectiveFrom: string };
-  permission?: Permission;
-}
-
 /** A group with its project counts in `state`. */
 function withCountsOf(state: DomainState, g: Group): Group {
   const count = state.projects.filter((p) => p.billingGroupId === g.id).length;
@@ -46,7 +39,8 @@ export interface WriteResult {
 
 /** Wire types shared with the client: one definition, in provider/client/types.ts. */
 export type { Credit, Invoice, InvoiceLine } from '../client/types';
-import type { BillingEvent, Credit, Invoice, InvoiceLine } from '../client/types';
+import type { BillingEvent, ChangeResult, Credit, Invoice, InvoiceLine } from '../client/types';
+export type { ChangeResult } from '../client/types';
 
 export const DEFAULT_SUB_GROUP_LIMIT = 30;
 export const EVENTS_DEFAULT_LIMIT = 50;

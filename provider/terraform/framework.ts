@@ -37,6 +37,8 @@ export interface ProviderContext {
   client: import('../client').BillingClient;
   /** `GET /v1/snapshot`, cached for the process. */
   snapshot(): Promise<import('../client').Snapshot>;
+  /** The whole change of this process's plan or apply walk (change-session.ts). */
+  session: import('./change-session').ChangeSession;
 }
 
 export interface PlanRequest {
@@ -59,13 +61,20 @@ export interface PlanResult {
 /** What a resource file exports. Written like a hashicups resource, not like gRPC. */
 export interface ResourceHandler {
   definition: ResourceDefinition;
+  /** Which resource of the one change model (domain/change-model.ts) this is. */
+  kind: import('../domain/change-model').ResourceKind;
   /** Config-only checks (ValidateResourceConfig). Unknown values are skipped. */
   validate?(config: Values): Diagnostic[];
   /**
-   * PlanResourceChange. Sets computed attributes (unknown on create, prior values when
-   * unchanged), asks for replacement, and reports the plan-time rules from the snapshot.
+   * PlanResourceChange: the planned values (computed attributes unknown on create, prior
+   * values when unchanged) and replacement. The rules are not the handler's: lifecycle.ts
+   * turns the change into §3 changes and judges them with the whole plan. Diagnostics here
+   * are the adapter's own (deletion protection, forgetting the main group).
    */
   plan(req: PlanRequest, ctx: ProviderContext): Promise<PlanResult>;
+  /** The state after the whole change was applied, from this resource's part of the outcome (or the live view when it had none). */
+  fromResult(result: import('../client').ChangeResult, planned: Values, ctx: ProviderContext): Promise<Values>;
+  /** create/update/delete write one resource on its own: only for a change that a value known only at apply kept out of the change set. */
   create(planned: Values, ctx: ProviderContext): Promise<{ state: Values; diagnostics?: Diagnostic[] }>;
   /** Live state, or null when the object is gone (deleted outside Terraform). */
   read(state: Values, ctx: ProviderContext): Promise<Values | null>;

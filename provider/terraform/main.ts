@@ -25,7 +25,7 @@ export async function main(): Promise<void> {
   console.error = (...args: unknown[]) => log.error(args.map(String).join(' '));
   process.on('unhandledRejection', (e) => log.error(`unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   const provider = new TerraformProvider();
-  await serve(provider.rpcs());
+  await serve(provider.rpcs(), { beforeExit: () => provider.shutdown() });
 }
 
 /**

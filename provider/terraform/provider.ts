@@ -42,6 +42,8 @@ import {
 } from './protocol/schema';
 import { log } from './protocol/log';
 import { applyProblems, planProblems } from './planning';
+import { ChangeSession, workspaceOf } from './change-session';
+import { applyResource, planResource } from './lifecycle';
 
 export interface Registry {
   resources: Record<string, ResourceHandler>;
@@ -107,12 +109,19 @@ export class TerraformProvider {
     this.#options = options;
     this.#registry = options.registry;
     const self = this;
+    const session = new ChangeSession(() => this.client(), workspaceOf(options.env ?? process.env, process.cwd()));
     this.ctx = {
       get client() {
         return self.client();
       },
       snapshot: () => this.snapshot(),
+      session,
     };
+  }
+
+  /** End of the process (GRPCController/Shutdown): a plan walk registers its whole change with the API. */
+  shutdown(): Promise<void> {
+    return this.ctx.session.flush();
   }
 
   // ---- services --------------------------------------------------------------------
@@ -339,8 +348,9 @@ export class TerraformProvider {
     const config = decodeDynamic(attrs, req.config, `${req.type_name} config`);
     let result;
     try {
-      result = await handler.plan({ prior, proposed, config }, this.ctx);
+      result = await planResource(handler, { prior, proposed, config }, this.ctx);
     } catch (e) {
+      this.ctx.session.planFailed();
       return { planned_state: req.proposed_new_state, diagnostics: errorToDiagnostics(e, `planning ${req.type_name}`) };
     }
     const diagnostics = toProtoDiagnostics(result.diagnostics);
@@ -364,20 +374,9 @@ export class TerraformProvider {
     let state: Values | null;
     let diags: Diagnostic[] = [];
     try {
-      if (planned === null) {
-        const r = await handler.delete(prior!, this.ctx);
-        diags = r.diagnostics ?? [];
-        // An error diagnostic means the object still exists: keep it in state.
-        state = diags.some((d) => d.severity === 'error') ? prior : null;
-      } else if (prior === null) {
-        const r = await handler.create(planned, this.ctx);
-        state = r.state;
-        diags = r.diagnostics ?? [];
-      } else {
-        const r = await handler.update(prior, planned, this.ctx);
-        state = r.state;
-        diags = r.diagnostics ?? [];
-      }
+      // The whole change of this apply is written by the first resource's call, or nothing is
+      // (lifecycle.ts); an error keeps what Terraform had.
+      ({ state, diagnostics: diags } = await applyResource(handler, prior, planned, this.ctx));
     } catch (e) {
       // Nothing was written (or we cannot tell): keep what Terraform had.
       return {

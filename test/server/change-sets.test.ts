@@ -123,7 +123,7 @@ test('a newer plan of the workspace supersedes the open one; other workspaces ar
 test('bad bodies are 400 and non-admins cannot use change sets', async () => {
   expectError(await f.admin.post('/v1/change-sets', { workspace: 'w' }), 400, 'BAD_REQUEST');
   expectError(await f.admin.post('/v1/change-sets', { workspace: 'w', entries: [{ key: 'k', changes: [{ op: 'explode' }] }] }), 400, 'BAD_REQUEST');
-  expectError(await f.admin.post('/v1/change-sets', { workspace: 'w', entries: [{ key: 'k', changes: [] }] }), 400, 'BAD_REQUEST');
+  expectError(await f.admin.post('/v1/change-sets', { workspace: 'w', entries: [{ key: 'k', changes: [], extra: 1 }] }), 400, 'BAD_REQUEST');
   expectError(
     await f.admin.post('/v1/change-sets', { workspace: 'w', entries: [{ key: 'k', changes: [{ op: 'unlink', projectId: 'x' }] }, { key: 'k', changes: [{ op: 'unlink', projectId: 'y' }] }] }),
     400,

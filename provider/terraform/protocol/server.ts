@@ -31,6 +31,8 @@ export interface ServeOptions {
   out?: (line: string) => void;
   /** Called instead of process.exit (tests). */
   exit?: (code: number) => void;
+  /** Work to finish before the process ends on Shutdown (the provider registers a plan's change set). */
+  beforeExit?: () => Promise<void>;
 }
 
 export interface RunningServer {
@@ -127,10 +129,14 @@ export async function serve(rpcs: RpcTable, options: ServeOptions = {}): Promise
   server.addService(provider, impl);
   server.addService(serviceDefinition('plugin.GRPCController'), {
     Shutdown: (_call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => {
-      callback(null, {});
-      // Let the answer leave before the server goes away.
-      setImmediate(() => {
-        void close().then(() => exit(0));
+      // Finish what the walk left to do (bounded: Terraform kills a plugin that lingers), then answer and go.
+      const finish = options.beforeExit ? Promise.race([options.beforeExit().catch(() => undefined), new Promise((r) => setTimeout(r, 1500))]) : Promise.resolve();
+      void finish.then(() => {
+        callback(null, {});
+        // Let the answer leave before the server goes away.
+        setImmediate(() => {
+          void close().then(() => exit(0));
+        });
       });
     },
   });

@@ -10,11 +10,8 @@
  * copy of the snapshot: a link planned after its group was created sees the group.
  * Reads (refresh, import) use the same view.
  *
- * Plan intents. A sub group can be created only when the main group has a payment
- * method (MAIN_PAYMENT_REQUIRED); a plan that sets that payment method on
- * `cloudbilling_main_billing_group` and creates sub groups which depend on it
- * (`depends_on`) is valid: the main group's plan records the intent, and the sub
- * groups' plans (which Terraform runs after it) take it into account.
+ * The rules are not judged here: lifecycle.ts and change-session.ts judge every
+ * resource's change with the whole plan.
  */
 import type { Snapshot, Group as ApiGroup, LinkResult } from '../../client';
 import type { AttrType, Attribute, ResourceDefinition } from '../../domain/resources';
@@ -28,10 +25,6 @@ import { changedAttributes } from '../planning';
 
 interface LiveView {
   state: Snapshot;
-  /** A `cloudbilling_main_billing_group` in this plan gives the main group a payment method. */
-  mainPaymentPlanned: boolean;
-  /** Prior states of in-place plans, by their configuration (see `noteInPlacePlan`). */
-  inPlace: Map<string, Values>;
 }
 
 const views = new WeakMap<object, LiveView>();
@@ -40,7 +33,7 @@ async function view(ctx: ProviderContext): Promise<LiveView> {
   const snap = await ctx.snapshot();
   let v = views.get(snap);
   if (!v) {
-    v = { state: structuredClone(snap), mainPaymentPlanned: false, inPlace: new Map() };
+    v = { state: structuredClone(snap) };
     views.set(snap, v);
   }
   return v;
@@ -49,46 +42,6 @@ async function view(ctx: ProviderContext): Promise<LiveView> {
 /** The live state as this process knows it: the snapshot plus this process's own writes. */
 export async function liveState(ctx: ProviderContext): Promise<Snapshot> {
   return (await view(ctx)).state;
-}
-
-/** Called by the main group's plan when it gives the main group a payment method. */
-export async function noteMainPaymentPlanned(ctx: ProviderContext): Promise<void> {
-  (await view(ctx)).mainPaymentPlanned = true;
-}
-
-/**
- * `state` as the rules should see it for a sub group created in this plan: when the main
- * group has no payment method yet but this plan gives it one, the main group counts as
- * paying (the reference is a placeholder, never sent anywhere).
- */
-export async function mainPaymentPlanned(ctx: ProviderContext, state: Snapshot): Promise<Snapshot> {
-  if (!(await view(ctx)).mainPaymentPlanned) return state;
-  const mainId = state.domain.mainGroupId;
-  return {
-    ...state,
-    groups: state.groups.map((g) => (g.id === mainId && !g.paymentMethod ? { ...g, paymentMethod: { type: 'card', reference: '(planned)' } } : g)),
-  };
-}
-
-/**
- * Replacements. When Terraform replaces an instance (`-replace`, taint, or an attribute
- * that forces it) it asks for an in-place plan first (prior state + config), then plans
- * the replacement as a create with the same configuration and no prior state. An
- * in-place plan notes its prior state under the configuration, so that the create that
- * follows can tell it replaces that object (and check its delete rules) rather than
- * being a second object with the same name.
- */
-export async function noteInPlacePlan(ctx: ProviderContext, config: Values | null, prior: Values): Promise<void> {
-  if (config) (await view(ctx)).inPlace.set(configKey(config), prior);
-}
-
-/** The prior state a create with this configuration replaces, if an in-place plan just saw it. */
-export async function replacedBy(ctx: ProviderContext, config: Values | null): Promise<Values | undefined> {
-  return config ? (await view(ctx)).inPlace.get(configKey(config)) : undefined;
-}
-
-function configKey(config: Values): string {
-  return JSON.stringify(config, (_k, v) => (isUnknown(v) ? '\u0000unknown' : v));
 }
 
 /** Fold a group the API returned (created or updated) into the live view. */
@@ -245,34 +198,7 @@ export function changedApiFields(
   );
 }
 
-// ---- rules ---------------------------------------------------------------------------
-
-/** Rules that depend on other resources of the same plan: warnings at plan time; the API decides at apply. */
-const WHOLE_PLAN_RULES = new Set(['DELETE_HAS_PROJECTS', 'SUB_GROUP_LIMIT']);
-
-/**
- * Run the rules engine on one resource's change(s) against the live view and return the
- * diagnostics with attribute paths of this resource (paths that name no attribute of
- * `definition`, and all paths on destroy, are dropped). Whole-plan rules become
- * warnings (`deferredToApply`). `only`: keep the diagnostics of that change index.
- */
-export function ruleDiagnostics(
-  state: DomainState,
-  changes: Change | Change[],
-  definition: ResourceDefinition,
-  opts: { destroy?: boolean; only?: number } = {},
-): Diagnostic[] {
-  const list = Array.isArray(changes) ? changes : [changes];
-  const r = evaluate(stateReadBy(state, list, (id) => findProject(state, id)), list);
-  return [...r.errors, ...r.warnings]
-    .filter((d) => opts.only === undefined || d.index === opts.only)
-    .map((d) => {
-      const { index: _i, path, ...rest } = d;
-      const out: Diagnostic = WHOLE_PLAN_RULES.has(d.code) && d.severity === 'error' ? deferredToApply(rest) : rest;
-      if (!opts.destroy && path && path.length > 0 && typeof path[0] === 'string' && path[0] in definition.attributes) out.path = path;
-      return out;
-    });
-}
+// ---- config checks -----------------------------------------------------------------
 
 /**
  * Config-only checks every resource shares: enum values of string attributes (also

@@ -2,26 +2,19 @@
  * `cloudbilling_group_permission`: a user's membership of a billing group (SPEC §5).
  * Both arguments replace on change; destroy revokes.
  *
- * Plan: a `grant` change (`revoke` on destroy and for the old membership of a
- * replacement) through the rules engine: USER_NOT_FOUND, GROUP_NOT_FOUND and the
- * USER_LOSES_BILLING_ACCESS warning. A revoked membership reads as gone (plan shows a
- * create). Import id: `GROUP_ID/USER_ID`.
+ * Plan: the values Terraform shows; the `grant`/`revoke` changes and their rules
+ * (USER_NOT_FOUND, GROUP_NOT_FOUND, USER_LOSES_BILLING_ACCESS) are judged with the whole
+ * plan in lifecycle.ts. A revoked membership reads as gone (plan shows a create). Import id: `GROUP_ID/USER_ID`.
  */
 import { isApiError } from '../../client/errors';
 import { groupPermission as definition } from '../../domain/resources';
 import { adapterDiagnostic, messageOf } from '../../domain/messages';
-import type { Change, Diagnostic } from '../../domain/types';
 import { UNKNOWN, type ResourceHandler, type Values } from '../framework';
 import { basePlan, isDestroy, replaceNeeded } from '../planning';
-import { liveState, recordPermission, ruleDiagnostics, str } from './common';
+import { liveState, recordPermission } from './common';
 
 function permissionId(billingGroupId: unknown, userId: unknown) {
   return typeof billingGroupId === 'string' && typeof userId === 'string' ? `${billingGroupId}/${userId}` : UNKNOWN;
-}
-
-function grantChange(v: Values): Change | null {
-  const userId = str(v.userId);
-  return userId === undefined ? null : { op: 'grant', userId, billingGroupId: str(v.billingGroupId) };
 }
 
 function state(billingGroupId: string, userId: string, createdAt: string | null): Values {
@@ -30,36 +23,24 @@ function state(billingGroupId: string, userId: string, createdAt: string | null)
 
 export const groupPermissionResource: ResourceHandler = {
   definition,
+  kind: 'groupPermission',
 
-  async plan(req, ctx) {
-    const live = await liveState(ctx);
-    const prior = req.prior;
-    const revoke: Change | null = prior ? { op: 'revoke', userId: prior.userId as string, billingGroupId: prior.billingGroupId as string } : null;
-    // A membership that is already gone (its group deleted, say) has nothing to revoke.
-    const revocable = revoke !== null && live.permissions.some((p) => p.userId === prior!.userId && p.billingGroupId === prior!.billingGroupId);
-
-    if (isDestroy(req)) {
-      return { planned: null, diagnostics: revocable ? ruleDiagnostics(live, revoke!, definition, { destroy: true }) : [] };
-    }
-
+  async plan(req) {
+    if (isDestroy(req)) return { planned: null };
     const planned = basePlan(definition, req)!;
     planned.id = permissionId(planned.billingGroupId, planned.userId);
-    if (prior === null) {
-      const grant = grantChange(planned);
-      return { planned, diagnostics: grant ? ruleDiagnostics(live, grant, definition) : [] };
-    }
-    const requiresReplace = replaceNeeded(definition, prior, req.config);
-    if (requiresReplace.length === 0) return { planned, diagnostics: [] };
+    if (req.prior === null) return { planned };
+    // Both arguments replace: this call stands for revoking the old membership; the new one
+    // is planned as a create in a second call.
+    const requiresReplace = replaceNeeded(definition, req.prior, req.config);
+    if (requiresReplace.length === 0) return { planned };
     planned.createdAt = UNKNOWN;
-    // This call stands for revoking the old membership (the new one is planned as a create
-    // in a second call); the grant is evaluated with it so that moving a user from one
-    // group to another is not reported as losing access.
-    let diagnostics: Diagnostic[] = [];
-    if (revocable) {
-      const grant = grantChange(planned);
-      diagnostics = ruleDiagnostics(live, grant ? [revoke!, grant] : [revoke!], definition, { destroy: true, only: 0 });
-    }
-    return { planned, requiresReplace, diagnostics };
+    return { planned, requiresReplace };
+  },
+
+  async fromResult(result, planned, ctx) {
+    const p = result.permission ?? (await liveState(ctx)).permissions.find((x) => x.userId === planned.userId && x.billingGroupId === planned.billingGroupId);
+    return state(planned.billingGroupId as string, planned.userId as string, p?.createdAt ?? null);
   },
 
   async create(planned, ctx) {

@@ -3,11 +3,10 @@
  * so create adopts it (and applies the declared e-mails, payment method and details)
  * and destroy only forgets it, with a warning. Its name is the domain's and computed.
  *
- * Plan: an `updateGroup` change of the main group with the declared fields (all of them
- * on adopt, the changed ones on update) through the rules engine (NO_PAYMENT_METHOD,
- * e-mail rules). A plan that gives the main group a payment method is noted, so that
- * sub groups that depend on this resource may be created in the same plan
- * (MAIN_PAYMENT_REQUIRED looks at the planned payment method).
+ * Plan: the values Terraform shows; the change (an `updateGroup` of the main group: every
+ * declared field on adopt, the changed ones on update) and its rules are judged with the
+ * whole plan in lifecycle.ts, so a plan that gives main a payment method lets the sub
+ * groups of the same plan through (MAIN_PAYMENT_REQUIRED), whatever the order.
  * Import id: anything; there is one main group per domain.
  */
 import type { Group } from '../../client';
@@ -15,7 +14,7 @@ import { mainBillingGroup as definition } from '../../domain/resources';
 import { checkGroupInput } from '../../domain/rules';
 import { adapterDiagnostic } from '../../domain/messages';
 import type { GroupInput } from '../../domain/types';
-import { UNKNOWN, isUnknown, type ResourceHandler, type Values } from '../framework';
+import { UNKNOWN, type ResourceHandler, type Values } from '../framework';
 import { basePlan, isDestroy } from '../planning';
 import {
   changedApiFields,
@@ -25,10 +24,8 @@ import {
   groupFields,
   importSkeleton,
   liveState,
-  noteMainPaymentPlanned,
   paymentMethodValue,
   recordGroup,
-  ruleDiagnostics,
 } from './common';
 
 const API_FIELDS = ['billingEmails', 'invoiceEmails', 'paymentMethod', 'details'] as const satisfies readonly (keyof GroupInput)[];
@@ -58,6 +55,7 @@ function forgotten(name: unknown) {
 
 export const mainBillingGroupResource: ResourceHandler = {
   definition,
+  kind: 'mainBillingGroup',
 
   validate(config) {
     return [...checkGroupInput(groupFields(config, ['billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
@@ -66,21 +64,16 @@ export const mainBillingGroupResource: ResourceHandler = {
   async plan(req, ctx) {
     if (isDestroy(req)) return { planned: null, diagnostics: [forgotten(req.prior!.name)] };
     const state = await liveState(ctx);
-    const mainId = state.domain.mainGroupId;
-    const planned = basePlan(definition, req, { knownOnCreate: { id: mainId, name: state.domain.name } })!;
-    if (planned.paymentMethod !== null) await noteMainPaymentPlanned(ctx);
+    const planned = basePlan(definition, req, { knownOnCreate: { id: state.domain.mainGroupId, name: state.domain.name } })!;
+    if (req.prior !== null && apiChanges(req.prior, planned).length > 0) for (const name of CHANGED_BY_UPDATE) planned[name] = UNKNOWN;
+    return { planned };
+  },
 
-    let fields: (keyof GroupInput)[];
-    if (req.prior === null) {
-      // Adopting: every declared field is what the group should be (its current values may differ).
-      fields = API_FIELDS.filter((f) => !(f === 'details' && isUnknown(planned.details)));
-    } else {
-      fields = apiChanges(req.prior, planned);
-      if (fields.length === 0) return { planned, diagnostics: [] };
-      for (const name of CHANGED_BY_UPDATE) planned[name] = UNKNOWN;
-    }
-    const diagnostics = ruleDiagnostics(state, { op: 'updateGroup', id: mainId, group: groupFields(planned, fields) }, definition);
-    return { planned, diagnostics };
+  async fromResult(result, _planned, ctx) {
+    const live = await liveState(ctx);
+    const g = result.group ?? live.groups.find((x) => x.id === live.domain.mainGroupId);
+    if (!g) throw new Error('the main billing group is not in the live state');
+    return mainState(g);
   },
 
   async create(planned, ctx) {

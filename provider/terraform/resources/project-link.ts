@@ -5,66 +5,45 @@
  * destroying the link returns the project to the main group (a project that is already
  * there is left alone: nothing to undo).
  *
- * Plan: a `link` change (`unlink` on destroy) through the rules engine against the live
- * view: PROJECT_NOT_FOUND, GROUP_NOT_FOUND, TRANSFER_NOT_ACKNOWLEDGED, MAIN_UNLINK_FORBIDDEN
- * and the LINK_EFFECTIVE_NEXT_MONTH warning. A `billing_group_id` not known until apply
- * (a group created in the same plan) is skipped, never guessed.
+ * Plan: the values Terraform shows; the `link` (or `unlink`) change and its rules
+ * (PROJECT_NOT_FOUND, GROUP_NOT_FOUND, TRANSFER_NOT_ACKNOWLEDGED, MAIN_UNLINK_FORBIDDEN,
+ * LINK_EFFECTIVE_NEXT_MONTH) are judged with the whole plan in lifecycle.ts. Destroying a
+ * link whose project was moved elsewhere outside Terraform leaves that move alone.
  * Import id: the project id; import sets `allow_transfer` to its default (false).
  */
 import { isApiError } from '../../client/errors';
 import { projectLink as definition } from '../../domain/resources';
-import type { Change, Diagnostic } from '../../domain/types';
 import { UNKNOWN, type ProviderContext, type ResourceHandler, type Values } from '../framework';
 import { basePlan, isDestroy, replaceNeeded, valuesEqual } from '../planning';
-import { findProject, importSkeleton, liveState, recordLink, ruleDiagnostics, str } from './common';
+import { findProject, importSkeleton, liveState, recordLink } from './common';
 
 /** The API's answers that mean "nothing to undo" when returning a project to main. */
 const ALREADY_UNLINKED = new Set(['MAIN_UNLINK_FORBIDDEN', 'PROJECT_NOT_FOUND']);
 
-function linkChange(v: Values): Change | null {
-  const projectId = str(v.projectId);
-  if (projectId === undefined) return null;
-  return { op: 'link', projectId, billingGroupId: str(v.billingGroupId), allowTransfer: v.allowTransfer === true };
-}
-
 export const projectLinkResource: ResourceHandler = {
   definition,
+  kind: 'projectLink',
 
-  async plan(req, ctx) {
-    const state = await liveState(ctx);
-    if (isDestroy(req)) {
-      const project = findProject(state, req.prior!.projectId);
-      // Already in main (or gone): destroying the link changes nothing.
-      if (!project || project.billingGroupId === state.domain.mainGroupId) return { planned: null, diagnostics: [] };
-      return { planned: null, diagnostics: ruleDiagnostics(state, { op: 'unlink', projectId: project.id }, definition, { destroy: true }) };
-    }
-
+  async plan(req) {
+    if (isDestroy(req)) return { planned: null };
     const planned = basePlan(definition, req)!;
+    planned.id = planned.projectId;
     const prior = req.prior;
-    if (prior === null) {
-      planned.id = planned.projectId;
-      const change = linkChange(planned);
-      return { planned, diagnostics: change ? ruleDiagnostics(state, change, definition) : [] };
-    }
-
+    if (prior === null) return { planned };
+    // A new project_id replaces the link: this call stands for returning the old project
+    // to main; Terraform plans the new link in a second call (as a create).
     const requiresReplace = replaceNeeded(definition, prior, req.config);
-    if (requiresReplace.length > 0) {
-      // Replaced: this call stands for returning the old project to main; Terraform plans
-      // the new link in a second call (as a create), which reports its own rules.
-      const old = findProject(state, prior.projectId);
-      const diagnostics: Diagnostic[] =
-        old && old.billingGroupId !== state.domain.mainGroupId
-          ? ruleDiagnostics(state, { op: 'unlink', projectId: old.id }, definition, { destroy: true })
-          : [];
-      planned.id = planned.projectId;
+    if (requiresReplace.length > 0 || !valuesEqual(prior.billingGroupId, planned.billingGroupId)) {
       for (const name of ['previousBillingGroupId', 'effectiveFrom']) planned[name] = UNKNOWN;
-      return { planned, requiresReplace, diagnostics };
     }
+    return requiresReplace.length > 0 ? { planned, requiresReplace } : { planned };
+  },
 
-    if (valuesEqual(prior.billingGroupId, planned.billingGroupId)) return { planned, diagnostics: [] };
-    for (const name of ['previousBillingGroupId', 'effectiveFrom']) planned[name] = UNKNOWN;
-    const change = linkChange(planned);
-    return { planned, diagnostics: change ? ruleDiagnostics(state, change, definition) : [] };
+  async fromResult(result, planned, ctx) {
+    if (result.link) return linkState(result.link, planned);
+    const p = findProject(await liveState(ctx), planned.projectId);
+    if (!p) throw new Error(`project ${String(planned.projectId)} is not in the live state`);
+    return { ...planned, billingGroupId: p.billingGroupId, effectiveFrom: p.effectiveFrom, previousBillingGroupId: planned.previousBillingGroupId ?? null };
   },
 
   async create(planned, ctx) {
@@ -108,6 +87,10 @@ export const projectLinkResource: ResourceHandler = {
 async function link(planned: Values, ctx: ProviderContext): Promise<Values> {
   const r = await ctx.client.linkProject(planned.projectId as string, planned.billingGroupId as string, planned.allowTransfer === true);
   await recordLink(ctx, r);
+  return linkState(r, planned);
+}
+
+function linkState(r: { projectId: string; billingGroupId: string; previousBillingGroupId?: string | null; effectiveFrom: string }, planned: Values): Values {
   return {
     projectId: r.projectId,
     billingGroupId: r.billingGroupId,

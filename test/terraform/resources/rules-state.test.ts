@@ -1,11 +1,10 @@
 /**
- * `ruleDiagnostics` gives `evaluate` only the part of the state a link/unlink or a
- * grant/revoke reads (O(1) per planned resource instead of O(projects)): the diagnostics
- * must be exactly those of the whole state, for every code these changes can raise.
+ * The change session judges a link/unlink or a grant/revoke with only the projects it
+ * reads (O(groups) per planned resource instead of O(projects)): the diagnostics must be
+ * exactly those of the whole state, for every code these changes can raise.
  */
 import { evaluate } from '../../../provider/domain/rules';
-import { projectLink, groupPermission } from '../../../provider/domain/resources';
-import { ruleDiagnostics } from '../../../provider/terraform/resources/common';
+import { ChangeSession } from '../../../provider/terraform/change-session';
 import type { Change, Diagnostic } from '../../../provider/domain/types';
 import { domain } from '../../domain/fixtures';
 
@@ -20,7 +19,20 @@ function wholeState(changes: Change[]): Omit<Diagnostic, 'index' | 'path'>[] {
   return [...r.errors, ...r.warnings].map(({ index: _i, path: _p, ...rest }) => rest);
 }
 const withoutPaths = (ds: Diagnostic[]) => ds.map(({ path: _p, ...rest }) => rest);
-// Whole-plan rules become warnings in ruleDiagnostics; none of them can come from these changes.
+
+/** Each change its own resource, judged in order by one session (as a plan walk does). */
+async function judged(changes: Change[]): Promise<Omit<Diagnostic, 'path'>[]> {
+  const session = new ChangeSession(() => ({}) as never, { workspace: 'test', managedBy: 'test' });
+  // Keyed as Terraform's resources are: two links of one project share a key.
+  const keyOf = (c: Change) => (c.op === 'link' || c.op === 'unlink' ? `link:${c.projectId}` : c.op === 'grant' || c.op === 'revoke' ? `perm:${c.billingGroupId}/${c.userId}` : c.op);
+  const entries = changes.map((c) => ({ key: keyOf(c), action: 'update' as const, changes: [c], pending: false }));
+  entries.forEach((e) => session.add(e));
+  const out: Diagnostic[] = [];
+  for (const e of entries) out.push(...(await session.judge(e, state)));
+  const order = (ds: Omit<Diagnostic, 'path'>[]) => [...ds].sort((a, b) => (a.code + a.detail < b.code + b.detail ? -1 : 1));
+  return order(withoutPaths(out));
+}
+const sorted = (ds: Omit<Diagnostic, 'index' | 'path'>[]) => [...ds].sort((a, b) => (a.code + a.detail < b.code + b.detail ? -1 : 1));
 
 const linkChanges: Change[][] = [
   [{ op: 'link', projectId: 'p-0', billingGroupId: team(1) }], // main -> sub: LINK_EFFECTIVE_NEXT_MONTH
@@ -46,12 +58,12 @@ const permissionChanges: Change[][] = [
   [{ op: 'revoke', userId: 'u-1', billingGroupId: team(1) }, { op: 'grant', userId: 'u-1', billingGroupId: team(3) }],
 ];
 
-test.each(linkChanges.map((c) => [JSON.stringify(c), c]))('link/unlink %s: same diagnostics as the whole state', (_name, changes) => {
-  expect(withoutPaths(ruleDiagnostics(state, changes as Change[], projectLink))).toEqual(wholeState(changes as Change[]));
+test.each(linkChanges.map((c) => [JSON.stringify(c), c]))('link/unlink %s: same diagnostics as the whole state', async (_name, changes) => {
+  expect(await judged(changes as Change[])).toEqual(sorted(wholeState(changes as Change[])));
 });
 
-test.each(permissionChanges.map((c) => [JSON.stringify(c), c]))('grant/revoke %s: same diagnostics as the whole state', (_name, changes) => {
-  expect(withoutPaths(ruleDiagnostics(state, changes as Change[], groupPermission))).toEqual(wholeState(changes as Change[]));
+test.each(permissionChanges.map((c) => [JSON.stringify(c), c]))('grant/revoke %s: same diagnostics as the whole state', async (_name, changes) => {
+  expect(await judged(changes as Change[])).toEqual(sorted(wholeState(changes as Change[])));
 });
 
 test('the cases raise the codes they are meant to cover', () => {

@@ -1,0 +1,197 @@
+/**
+ * The one change model (SPEC §6 "One meaning everywhere"): a normalised resource change
+ * (kind, action, before, after) becomes the change list of SPEC §3. Terraform's plan and
+ * apply, the CDKTF validation, the Pulumi resources and `BillingDomain`, `review` and
+ * drift all call `resourceChanges`; front ends only translate their own "unknown" into
+ * `undefined` and their attribute names into the definitions' camelCase.
+ *
+ * | resource           | create        | update             | delete                    | replace                   |
+ * |--------------------|---------------|--------------------|---------------------------|---------------------------|
+ * | billingGroup       | createGroup   | updateGroup        | deleteGroup               | deleteGroup + createGroup |
+ * | mainBillingGroup   | updateGroup (adopts main) | updateGroup | — (forgets)          | updateGroup               |
+ * | projectLink        | link          | link               | unlink (see below)        | unlink old + link new     |
+ * | groupPermission    | grant         | revoke + grant     | revoke                    | revoke old + grant new    |
+ *
+ * Which attributes reach the API is read off the definitions: configurable attributes
+ * that are not `iacOnly`. A link whose project is no longer in the group the link put it
+ * in (moved outside IaC, or already back in main) is not returned to main by deleting the
+ * link: that move is no longer ours to undo, and a note says so.
+ *
+ * Pure: no I/O. `undefined` anywhere inside a value means unknown until apply; the rules
+ * skip what they cannot know, and `hasUnknown` tells callers that a change is not final.
+ */
+import { adapterDiagnostic } from './messages';
+import { resources, type ResourceDefinition } from './resources';
+import { normalizeName } from './rules';
+import type { Change, Diagnostic, DomainState, GroupInput, GroupRef, PaymentMethod, Permission, Project } from './types';
+
+export type ResourceKind = keyof typeof resources;
+export type ResourceAction = 'create' | 'update' | 'delete' | 'replace' | 'no-op' | 'forget';
+export type Values = Record<string, unknown>;
+
+export interface ResourceChange {
+  kind: ResourceKind;
+  action: ResourceAction;
+  /** Attribute values before (null on create), camelCase; `undefined` = unknown. */
+  before: Values | null;
+  /** Attribute values after (null on delete). */
+  after: Values | null;
+  /** When `after.billingGroupId` is unknown: the planned name of the group it names (created in the same change). */
+  groupName?: string;
+  /** A create that takes over the live sub group of that name (Pulumi `adopt`, `import`). */
+  adopt?: boolean;
+}
+
+export interface ChangeModelResult {
+  changes: Change[];
+  /** Warnings of the mapping itself (not rules): e.g. a link delete that leaves an outside move alone. */
+  notes: Diagnostic[];
+}
+
+/** What the mapping reads of the live state. */
+export type LiveView = Pick<DomainState, 'domain' | 'groups'> & {
+  /** The live project of that id (default: a scan of `projects`). */
+  findProject?: (id: string) => Project | undefined;
+  projects?: Project[];
+  /** When given, a membership that is already gone is not revoked again. */
+  permissions?: Permission[];
+};
+
+/** The group attributes the API stores, per kind: configurable and not IaC-only. */
+export function apiFields(kind: ResourceKind): (keyof GroupInput)[] {
+  return Object.entries(resources[kind].attributes)
+    .filter(([, a]) => a.presence !== 'computed' && !a.iacOnly)
+    .map(([name]) => name as keyof GroupInput);
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** True when anything inside `v` is unknown (`undefined`, also as an array element or a present key). */
+export function hasUnknown(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (Array.isArray(v)) return v.some(hasUnknown);
+  if (v && typeof v === 'object') return Object.values(v).some(hasUnknown);
+  return false;
+}
+
+function paymentMethodOf(v: unknown): PaymentMethod | null | undefined {
+  if (v === null) return null;
+  if (v === undefined || hasUnknown(v)) return undefined;
+  const o = v as Values;
+  return { type: o.type as PaymentMethod['type'], reference: o.reference as string };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null) && !hasUnknown(a) && !hasUnknown(b);
+}
+
+/**
+ * The group fields of `after` as the API takes them. With `before`, only the fields that
+ * differ (a PATCH); `details` left null or unknown keeps the API's value (it is optional
+ * and computed). `paymentMethod` unknown stays present as `undefined` (the rules then skip
+ * NO_PAYMENT_METHOD).
+ */
+export function groupInputOf(kind: ResourceKind, after: Values, before: Values | null = null): Partial<GroupInput> {
+  const out: Partial<GroupInput> = {};
+  for (const f of apiFields(kind)) {
+    const v = after[f];
+    if (before && same(before[f], v)) continue;
+    if (f === 'paymentMethod') out.paymentMethod = paymentMethodOf(v);
+    else if (f === 'details') {
+      if (v !== null && v !== undefined) out.details = v as GroupInput['details'];
+    } else if (v !== undefined || !before) (out as Values)[f] = v;
+  }
+  return out;
+}
+
+function groupRef(after: Values, groupName: string | undefined): GroupRef {
+  const id = str(after.billingGroupId);
+  if (id !== undefined) return { billingGroupId: id };
+  return groupName !== undefined ? { billingGroupName: groupName } : {};
+}
+
+function findProject(live: LiveView, id: string): Project | undefined {
+  return live.findProject ? live.findProject(id) : live.projects?.find((p) => p.id === id);
+}
+
+/** The §3 changes of one resource change. */
+export function resourceChanges(rc: ResourceChange, live: LiveView): ChangeModelResult {
+  const changes: Change[] = [];
+  const notes: Diagnostic[] = [];
+  const { action } = rc;
+  if (action === 'no-op' || action === 'forget') return { changes, notes };
+  const before = rc.before ?? {};
+  const after = rc.after ?? {};
+  const removes = action === 'delete' || action === 'replace';
+  const adds = action === 'create' || action === 'replace';
+  const mainId = live.domain.mainGroupId;
+
+  switch (rc.kind) {
+    case 'billingGroup': {
+      if (removes && str(before.id) !== undefined) changes.push({ op: 'deleteGroup', id: before.id as string });
+      const adopted = action === 'create' && rc.adopt ? adoptable(live, after.name) : undefined;
+      if (adopted) changes.push({ op: 'updateGroup', id: adopted, group: groupInputOf('billingGroup', after) });
+      else if (adds) {
+        const c: Change = { op: 'createGroup', group: groupInputOf('billingGroup', after) as GroupInput };
+        if (str(after.id) !== undefined) c.id = after.id as string;
+        changes.push(c);
+      } else if (action === 'update' && str(before.id) !== undefined) {
+        const patch = groupInputOf('billingGroup', after, before);
+        if (Object.keys(patch).length > 0) changes.push({ op: 'updateGroup', id: before.id as string, group: patch });
+      }
+      break;
+    }
+    case 'mainBillingGroup': {
+      if (action === 'delete') break; // forgotten, never deleted
+      const patch = groupInputOf('mainBillingGroup', after, action === 'update' ? before : null);
+      if (Object.keys(patch).length > 0) changes.push({ op: 'updateGroup', id: mainId, group: patch });
+      break;
+    }
+    case 'projectLink': {
+      const oldProject = str(before.projectId);
+      if (removes && oldProject !== undefined) {
+        const p = findProject(live, oldProject);
+        const ours = str(before.billingGroupId);
+        if (p && p.billingGroupId !== mainId && (ours === undefined || p.billingGroupId === ours)) changes.push({ op: 'unlink', projectId: oldProject });
+        else if (p && p.billingGroupId !== mainId && action === 'delete') {
+          notes.push(adapterDiagnostic('LINK_MOVED_OUTSIDE', { projectId: oldProject, projectName: p.name, groupName: groupName(live, p.billingGroupId), oursName: groupName(live, ours) }));
+        }
+      }
+      // `allowTransfer` alone changing is an acknowledgement, not a move: nothing to write.
+      const moves = action !== 'update' || !same(before.billingGroupId, after.billingGroupId) || !same(before.projectId, after.projectId);
+      if ((action === 'create' || action === 'update' || action === 'replace') && moves) {
+        const projectId = str(after.projectId);
+        if (projectId !== undefined) changes.push({ op: 'link', projectId, allowTransfer: after.allowTransfer === true, ...groupRef(after, rc.groupName) });
+      }
+      break;
+    }
+    case 'groupPermission': {
+      const moves = action === 'update' || action === 'replace';
+      const held = !live.permissions || live.permissions.some((p) => p.userId === before.userId && p.billingGroupId === before.billingGroupId);
+      if ((removes || moves) && held && str(before.userId) !== undefined && str(before.billingGroupId) !== undefined) {
+        changes.push({ op: 'revoke', userId: before.userId as string, billingGroupId: before.billingGroupId as string });
+      }
+      if (adds || moves) {
+        const userId = str(after.userId);
+        if (userId !== undefined) changes.push({ op: 'grant', userId, ...groupRef(after, rc.groupName) });
+      }
+      break;
+    }
+  }
+  return { changes, notes };
+}
+
+function adoptable(live: LiveView, name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  const key = normalizeName(name);
+  return live.groups.find((g) => g.type === 'sub' && normalizeName(g.name) === key)?.id;
+}
+
+function groupName(live: LiveView, id: string | undefined): string | undefined {
+  return id === undefined ? undefined : live.groups.find((g) => g.id === id)?.name;
+}
+
+/** The definition of a kind (re-exported for adapters that map by kind). */
+export function definitionOf(kind: ResourceKind): ResourceDefinition {
+  return resources[kind];
+}
