@@ -39,16 +39,16 @@ const ENGINES: Record<Engine, { label: string; host: string; missing: string }> 
 };
 
 /** The engines the suites run under: `TF_ENGINES` (default: both). An unknown name throws. */
-export function tfEngines(): Engine[] {
-  const raw = (process.env.TF_ENGINES ?? '').split(/[\s,]+/).filter(Boolean);
+export function tfEngines(value: string | undefined = process.env.TF_ENGINES): Engine[] {
+  const raw = (value ?? '').split(/[\s,]+/).filter(Boolean);
   if (raw.length === 0) return ['terraform', 'tofu'];
   for (const e of raw) if (!(e in ENGINES)) throw new Error(`TF_ENGINES: unknown engine ${JSON.stringify(e)} (use terraform, tofu, or both: "terraform,tofu")`);
   return [...new Set(raw as Engine[])];
 }
 
 /** The engine's binary: `<repo>/.engines/bin/<name>` first, then PATH; throws saying how to get it. */
-export function engineBinary(engine: Engine): string {
-  const dirs = [path.join(REPO_ROOT, '.engines', 'bin'), ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)];
+export function engineBinary(engine: Engine, binDir = path.join(REPO_ROOT, '.engines', 'bin'), searchPath = process.env.PATH ?? ''): string {
+  const dirs = [binDir, ...searchPath.split(path.delimiter).filter(Boolean)];
   for (const dir of dirs) {
     const file = path.join(dir, engine);
     try {
