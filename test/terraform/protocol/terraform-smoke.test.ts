@@ -5,10 +5,11 @@
  * `terraform providers schema -json`, which must equal `providersSchemaJson()` (under the
  * engine's own registry host). Needs `npm run build` and the engines (see tfEngines()).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { providersSchemaJson, PROVIDER_SOURCE } from '../../../provider/terraform/protocol/schema';
-import { prepareTerraform, tfEngines, runTerraform, terraformWorkdir, REQUIRED_PROVIDERS, type PreparedTerraform } from '../../helpers/terraform';
+import { prepareTerraform, tfEngines, runTerraform, terraformWorkdir, REPO_ROOT, REQUIRED_PROVIDERS, type PreparedTerraform } from '../../helpers/terraform';
 
 describe.each(tfEngines())('%s', (engine) => {
   let tf: PreparedTerraform;
@@ -55,6 +56,22 @@ resource "cloudbilling_project_link" "web" {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Installed cloudbilling\/cloudbilling v0\.1\.0/);
+  });
+
+  test('the default install (the implied mirror ~/.terraform.d/plugins, no CLI config at all) works offline', async () => {
+    // Only HOME: no TF_CLI_CONFIG_FILE (this machine sets one), no XDG dirs, no ~/.terraformrc or ~/.tofurc.
+    const home = path.join(tf.root, 'implied-home');
+    fs.mkdirSync(home);
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+    const setup = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'cloudbilling.js'), 'terraform-setup'], { env, encoding: 'utf8' });
+    expect(setup.status).toBe(0);
+    expect(setup.stdout).toContain(`installed ${tf.providerAddress} 0.1.0 in ${path.join(home, '.terraform.d', 'plugins', tf.providerAddress)}`);
+    expect(fs.readdirSync(home).sort()).toEqual(['.terraform.d']); // no CLI config written
+    const wd = terraformWorkdir({ 'main.tf': REQUIRED_PROVIDERS }, tf.root);
+    const init = spawnSync(tf.bin, ['init', '-input=false', '-no-color'], { cwd: wd, env, encoding: 'utf8' });
+    expect(init.stderr).toBe('');
+    expect(init.status).toBe(0);
+    expect(init.stdout).toMatch(/Installed cloudbilling\/cloudbilling v0\.1\.0/);
   });
 
   test('terraform validate accepts a valid configuration', async () => {
