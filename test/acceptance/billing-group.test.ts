@@ -1,5 +1,5 @@
 /**
- * Acceptance: `cloudbilling_billing_group` through the real terraform binary and the
+ * Acceptance: `cloudbilling_billing_group` through each real engine (terraform, tofu) and the
  * real API server. create → import-verify (`terraform import` and `import {}`) → update →
  * out-of-band change → plan exits 2 → destroy, checking the server after each step; then
  * the plan-time rules, each failing `terraform plan` before any API write.

@@ -1,5 +1,5 @@
 /**
- * Every folder of examples/terraform/ runs as written, through real terraform, against
+ * Every folder of examples/terraform/ runs as written, under terraform and tofu, against
  * the demo domain (`startTestServer({demo: true})`, the same seed as `cloudbilling serve
  * --demo`): examples/terraform/import imports without changes; examples/terraform
  * applies, plans clean and destroys.

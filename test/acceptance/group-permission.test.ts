@@ -1,5 +1,5 @@
 /**
- * Acceptance: `cloudbilling_group_permission` through real terraform: grant →
+ * Acceptance: `cloudbilling_group_permission` under terraform and tofu: grant →
  * import-verify (`GROUP_ID/USER_ID`) → replace (another user) → revoked outside → plan
  * exits 2 → destroy with USER_LOSES_BILLING_ACCESS; USER_NOT_FOUND at plan.
  */

@@ -1,7 +1,8 @@
 /**
- * Acceptance harness: a real engine (`terraform` or `tofu`, see tfEngines()), the built provider (installed offline
- * into a temp mirror by `cloudbilling terraform-setup`) and the real Billing API server
- * in-process. One server and one `terraform init` per test file; every further working
+ * Acceptance harness: a real engine (`terraform` or `tofu`, see tfEngines()), the built
+ * provider (installed offline into a temp mirror by `cloudbilling terraform-setup`) and
+ * the real Billing API server in-process. One server and one `init` per engine and test
+ * file (the suites loop `describe.each(tfEngines())`); every further working
  * directory is a copy of the initialised one (provider and lock file included), so a
  * step costs only the terraform command itself.
  */
@@ -34,7 +35,7 @@ export interface Acceptance {
 const NO_COLOR = new Set(['init', 'plan', 'apply', 'destroy', 'import', 'show', 'refresh', 'output', 'validate']);
 
 export async function startAcceptance(engine: Engine, serverOptions: Parameters<typeof startTestServer>[0] = {}): Promise<Acceptance> {
-  const tf = prepareTerraform(engine);
+  const tf = prepareTerraform(engine); // first: a missing engine fails before a server starts
   const server = await startTestServer(serverOptions);
   const api = new BillingClient({ apiUrl: server.url, token: server.adminToken, retries: 0 });
   const env = { ...tf.env, CLOUDBILLING_API_URL: server.url, CLOUDBILLING_TOKEN: server.adminToken };

@@ -1,6 +1,6 @@
 /**
  * Acceptance: `cloudbilling_project_link` (with the `cloudbilling_project` and
- * `cloudbilling_billing_group` data sources) through real terraform: create →
+ * `cloudbilling_billing_group` data sources) under terraform and tofu: create →
  * import-verify → update (a transfer with allow_transfer) → project moved outside →
  * plan exits 2 → destroy returns it to main; plan-time rules.
  */
