@@ -13,6 +13,9 @@
  *   --dir`) with a temp CLI config; nothing outside one temp directory is touched.
  *
  *   node bench/terraform.js [--runs 3] [--sizes 10,100,1000]     (needs `npm run build`)
+ *
+ * CLOUDBILLING_TF_ENGINE=tofu (or a path) measures OpenTofu instead of `terraform`; OpenTofu
+ * has the same built-in `terraform_data`.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -30,6 +33,7 @@ const arg = (name, def) => {
 const RUNS = Number(arg('runs', 3));
 const SIZES = String(arg('sizes', '10,100,1000')).split(',').map(Number);
 const GROUPS = 30;
+const ENGINE = process.env.CLOUDBILLING_TF_ENGINE || 'terraform';
 
 for (const f of ['dist/provider/server/index.js', 'dist/terraform-provider/provider.js']) {
   if (!fs.existsSync(path.join(ROOT, f))) {
@@ -37,8 +41,8 @@ for (const f of ['dist/provider/server/index.js', 'dist/terraform-provider/provi
     process.exit(2);
   }
 }
-if (spawnSync('terraform', ['version'], { stdio: 'ignore', env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).status !== 0) {
-  console.error('`terraform` is not on PATH');
+if (spawnSync(ENGINE, ['version'], { stdio: 'ignore', env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).status !== 0) {
+  console.error(`\`${ENGINE}\` is not on PATH (set CLOUDBILLING_TF_ENGINE to terraform, tofu or a path)`);
   process.exit(2);
 }
 
@@ -154,8 +158,8 @@ async function main() {
     for (const d of [ours, builtin]) fs.mkdirSync(d);
     fs.writeFileSync(path.join(ours, 'versions.tf'), REQUIRED);
     const tf = async (dir, ...args) => {
-      const r = await run('terraform', [args[0], '-no-color', '-input=false', ...args.slice(1)], { cwd: dir, env });
-      if (r.code !== 0) throw new Error(`terraform ${args.join(' ')} in ${dir} exited ${r.code}:\n${r.out.slice(-3000)}`);
+      const r = await run(ENGINE, [args[0], '-no-color', '-input=false', ...args.slice(1)], { cwd: dir, env });
+      if (r.code !== 0) throw new Error(`${ENGINE} ${args.join(' ')} in ${dir} exited ${r.code}:\n${r.out.slice(-3000)}`);
       return r;
     };
     await tf(ours, 'init');
@@ -196,8 +200,8 @@ async function main() {
     const hs = await run(process.execPath, [path.join(ROOT, 'bench', 'terraform-handshake.js'), '20'], { env: process.env });
     const handshake = /with V8 code cache\): median (\d+) ms/.exec(hs.out)?.[1] ?? /median (\d+) ms/.exec(hs.out)?.[1] ?? 'n/a';
 
-    const tfVersion = /Terraform v(\S+)/.exec(spawnSync('terraform', ['version'], { encoding: 'utf8', env }).stdout)?.[1];
-    console.log(`terraform plan (refresh + plan, no changes), median of ${RUNS}; Terraform ${tfVersion}, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+    const tfVersion = /(Terraform|OpenTofu) v\S+/.exec(spawnSync(ENGINE, ['version'], { encoding: 'utf8', env }).stdout)?.[0];
+    console.log(`${path.basename(ENGINE)} plan (refresh + plan, no changes), median of ${RUNS}; ${tfVersion}, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
     console.log('');
     console.log('| stack | resources | cloudbilling plan | terraform_data plan | ratio | API calls per plan | apply (cloudbilling / terraform_data) |');
     console.log('|---|---|---|---|---|---|---|');

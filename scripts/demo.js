@@ -6,17 +6,19 @@
  *   1. build (tsc + the provider bundle)
  *   2. start the local Billing API with the demo domain (`cloudbilling serve --demo`,
  *      temp SQLite file, a free port, a generated admin token)
- *   3. install the Terraform provider offline (`cloudbilling terraform-setup --dir`
+ *   3. install the provider offline (`cloudbilling terraform-setup --dir`
  *      into a temp plugins dir, with a temp CLI config via TF_CLI_CONFIG_FILE, so
  *      ~/.terraform.d and ~/.terraformrc stay untouched)
- *   4. `terraform init && terraform apply` of examples/terraform
+ *   4. `terraform init && terraform apply` of examples/terraform (or `tofu ...`)
  *   5. a plan-time rule: moving a project between two sub groups without
  *      allow_transfer fails `terraform plan` with TRANSFER_NOT_ACKNOWLEDGED; nothing is written
  *   6. drift: a project moved in the "console" (the API) shows in
  *      `terraform plan -detailed-exitcode`, which exits 2
  *   7. stop the server and remove the temp directory (`--keep` keeps it)
  *
- * Needs `terraform` on PATH. Plain Node, no dependencies beyond the build output.
+ * The engine: CLOUDBILLING_TF_ENGINE (`terraform`, `tofu`, or a path to either), else
+ * `terraform` when it is on PATH, else OpenTofu's `tofu` (PATH, then .engines/bin from
+ * `npm run engines`). Plain Node, no dependencies beyond the build output.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -92,11 +94,35 @@ function essentials(out) {
   return kept.join('\n') + outputs;
 }
 
+/** A command that runs: `name` itself when it has a slash, else the first on PATH, then in .engines/bin. */
+function findCommand(name) {
+  const candidates = name.includes('/') ? [path.resolve(name)] : [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), path.join(ROOT, '.engines', 'bin')].map((d) => path.join(d, name));
+  return candidates.find((c) => spawnSync(c, ['version'], { stdio: 'ignore', env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).status === 0);
+}
+
+/** The engine to drive: {bin, cmd: 'terraform' | 'tofu' (what the user types), label}. */
+function chooseEngine() {
+  const wanted = process.env.CLOUDBILLING_TF_ENGINE;
+  const describe = (bin) => {
+    const cmd = path.basename(bin) === 'tofu' ? 'tofu' : 'terraform';
+    return { bin, cmd, label: cmd === 'tofu' ? 'OpenTofu' : 'Terraform' };
+  };
+  if (wanted) {
+    const bin = findCommand(wanted);
+    if (!bin) fail(`CLOUDBILLING_TF_ENGINE=${wanted}: no such engine runs here (use terraform or tofu; \`npm run engines\` builds tofu into .engines/bin).`);
+    return describe(bin);
+  }
+  const bin = findCommand('terraform') ?? findCommand('tofu');
+  if (!bin) {
+    fail('neither `terraform` nor `tofu` found. Install Terraform 1.11+ (https://developer.hashicorp.com/terraform/install), or build OpenTofu with `npm run engines`, and run `npm run demo` again.');
+  }
+  return describe(bin);
+}
+
 async function main() {
   const started = Date.now();
-  if (spawnSync('terraform', ['version'], { stdio: 'ignore', env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).status !== 0) {
-    fail('`terraform` is not on PATH. Install Terraform 1.5+ (https://developer.hashicorp.com/terraform/install) and run `npm run demo` again.');
-  }
+  const engine = chooseEngine();
+  const cmd = engine.cmd;
 
   heading('Build');
   if (skipBuild) say(dim('skipped (--no-build)'));
@@ -143,7 +169,7 @@ async function main() {
     const snap = await api('GET', '/v1/snapshot');
     say(`domain "${snap.domain.name}": ${snap.groups.length - 1} sub groups, ${snap.projects.length} projects, ${snap.users.length} users`);
 
-    heading('Install the Terraform provider (offline, into the temp dir)');
+    heading(`Install the provider for ${engine.label} (offline, into the temp dir)`);
     const cliConfig = path.join(tmp, 'terraformrc');
     const tfEnv = {
       ...process.env,
@@ -160,18 +186,18 @@ async function main() {
     say(indent(setup.out));
     say(dim(`(to install for real: \`npx cloudbilling terraform-setup\` puts it in ~/.terraform.d/plugins)`));
 
-    heading('terraform init && terraform apply  (examples/terraform/main.tf)');
+    heading(`${cmd} init && ${cmd} apply  (examples/terraform/main.tf, ${engine.bin})`);
     const work = path.join(tmp, 'work');
     fs.mkdirSync(work);
     for (const f of fs.readdirSync(EXAMPLE)) if (f.endsWith('.tf')) fs.copyFileSync(path.join(EXAMPLE, f), path.join(work, f));
-    const tf = (...args) => run('terraform', args, { cwd: work, env: tfEnv });
+    const tf = (...args) => run(engine.bin, args, { cwd: work, env: tfEnv });
     const init = await tf('init', '-no-color', '-input=false');
-    if (init.code !== 0) fail(`terraform init failed:\n${init.out}`);
-    say('terraform init: provider cloudbilling/cloudbilling installed from the local mirror');
+    if (init.code !== 0) fail(`${cmd} init failed:\n${init.out}`);
+    say(`${cmd} init: provider cloudbilling/cloudbilling installed from the local mirror`);
     const cto = snap.users.find((u) => u.email.startsWith('cto@'));
     const vars = ['-var', `mobile_lead_user_id=${cto.id}`];
     const apply = await tf('apply', '-no-color', '-input=false', '-auto-approve', ...vars);
-    if (apply.code !== 0) fail(`terraform apply failed:\n${apply.out}`);
+    if (apply.code !== 0) fail(`${cmd} apply failed:\n${apply.out}`);
     say(indent(essentials(apply.out)));
 
     heading('A plan-time rule: a transfer between sub groups needs allow_transfer');
@@ -191,22 +217,22 @@ async function main() {
     const violation = await tf('plan', '-no-color', '-input=false', ...vars);
     const eventsAfter = (await api('GET', `/v1/billing-groups/${platform.id}/events?limit=200`)).items.length;
     if (violation.code !== 1 || !violation.out.includes('TRANSFER_NOT_ACKNOWLEDGED')) fail(`expected the plan to fail with TRANSFER_NOT_ACKNOWLEDGED:\n${violation.out}`);
-    say(`terraform plan exited ${violation.code}:`);
+    say(`${cmd} plan exited ${violation.code}:`);
     say(indent(violation.out.slice(violation.out.indexOf('Error: '))));
     const nowIn = (await api('GET', `/v1/projects/${apiGateway.id}`)).billingGroupId;
     if (nowIn !== platform.id || eventsAfter !== eventsBefore) fail('the failed plan changed something on the server');
     say(`Nothing was written: api-gateway is still in "Platform", Platform's event log unchanged (${eventsAfter} events).`);
     fs.rmSync(path.join(work, 'transfer.tf'));
 
-    heading('Drift: a project moved outside Terraform');
+    heading(`Drift: a project moved outside ${engine.label}`);
     const chatbot = after.projects.find((p) => p.name === 'chatbot');
     await api('DELETE', `/v1/projects/${chatbot.id}/billing-group`);
     say(`DELETE /v1/projects/${chatbot.id}/billing-group   (someone put "chatbot" back into the main group in the console)`);
     const drift = await tf('plan', '-no-color', '-input=false', '-detailed-exitcode', ...vars);
-    if (drift.code !== 2) fail(`expected terraform plan -detailed-exitcode to exit 2:\n${drift.out}`);
-    say(`terraform plan -detailed-exitcode exited ${drift.code} (changes present):`);
+    if (drift.code !== 2) fail(`expected ${cmd} plan -detailed-exitcode to exit 2:\n${drift.out}`);
+    say(`${cmd} plan -detailed-exitcode exited ${drift.code} (changes present):`);
     say(indent(essentials(drift.out)));
-    say(`\n${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: \`terraform apply\` would move chatbot back; \`cloudbilling review\` checks a saved plan as a whole.`);
+    say(`\n${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: \`${cmd} apply\` would move chatbot back; \`cloudbilling review\` checks a saved plan as a whole.`);
     if (keep) say(`\nKept ${tmp} (--keep): the database, the plugins mirror, the CLI config and the working directory.`);
   } finally {
     heading('Stop the server');

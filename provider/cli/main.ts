@@ -5,7 +5,7 @@
  */
 const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
   serve: { load: () => import('./serve'), help: 'start the Billing API on 127.0.0.1 (SQLite)' },
-  'terraform-setup': { load: () => import('./terraform-setup'), help: 'install the Terraform provider for offline `terraform init`' },
+  'terraform-setup': { load: () => import('./terraform-setup'), help: 'install the provider for offline `terraform init` / `tofu init` (OpenTofu)' },
   review: { load: () => import('./review'), help: 'check a Terraform plan or Pulumi preview against the domain rules' },
   drift: { load: () => import('./drift'), help: 'compare IaC state with the live domain' },
   export: { load: () => import('./export'), help: 'write Terraform/CDKTF/Pulumi code for an existing domain' },

@@ -1,43 +1,55 @@
 /**
  * `cloudbilling terraform-setup`: install the Terraform provider so that `terraform init`
- * finds `cloudbilling/cloudbilling` with no network.
+ * and `tofu init` (OpenTofu) find `cloudbilling/cloudbilling` with no network.
  *
- * Layout (Terraform's unpacked mirror layout, the implied local mirror by default):
- *   <plugins>/registry.terraform.io/cloudbilling/cloudbilling/<version>/<os>_<arch>/
+ * Layout (the unpacked mirror layout both engines read, the implied local mirror by default),
+ * once per registry host, because the same source `cloudbilling/cloudbilling` means
+ * `registry.terraform.io/...` to Terraform and `registry.opentofu.org/...` to OpenTofu:
+ *   <plugins>/<host>/cloudbilling/cloudbilling/<version>/<os>_<arch>/
  *     terraform-provider-cloudbilling_v<version>   #!/bin/sh launcher: exec node provider.js
  *     provider.js, provider.bundle.js, provider.cache   copies of dist/terraform-provider/*
- * with <plugins> = ~/.terraform.d/plugins unless `--dir` says otherwise.
+ * with <plugins> = ~/.terraform.d/plugins unless `--dir` says otherwise. OpenTofu searches
+ * ~/.terraform.d/plugins as an implied mirror too (cmd/tofu/provider_source.go, 1.12).
  *
- * CLI configuration: Terraform searches implied mirrors only when its CLI config has no
+ * CLI configuration: both engines search implied mirrors only when their CLI config has no
  * `provider_installation` block. So:
- * - `TF_CLI_CONFIG_FILE` set (even to a missing file): that file must name our mirror.
- *   Missing or without `provider_installation`: we append a block (filesystem_mirror for
- *   our provider + direct for everything else). With a block that lacks ours: we edit
+ * - `TF_CLI_CONFIG_FILE` set (even to a missing file): both engines read that file (OpenTofu
+ *   1.12 has no variable of its own), so it must name our mirror. Missing or without
+ *   `provider_installation`: we append a block (filesystem_mirror for our provider under
+ *   both hosts + direct for everything else). With a block that lacks ours: we edit
  *   nothing and print exactly what to add (exit 1).
- * - unset: ~/.terraformrc is the config. The implied mirror works when it has no
- *   `provider_installation` block; with `--dir` (not an implied mirror) we add ours.
- * Idempotent: files already in place are left untouched (Terraform's lock file hashes them).
+ * - unset: Terraform reads ~/.terraformrc; OpenTofu reads ~/.tofurc, else an existing
+ *   ~/.terraformrc, else $XDG_CONFIG_HOME/opentofu/tofurc (see `tofuCliConfig`). The
+ *   implied mirror works when they have no `provider_installation` block; with `--dir`
+ *   (not an implied mirror) we add ours to each.
+ * Idempotent: files already in place are left untouched (the lock file hashes them).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const PROVIDER_HOST = 'registry.terraform.io';
+/** Registry hosts a bare `cloudbilling/cloudbilling` source means: Terraform's, then OpenTofu's. */
+export const PROVIDER_HOSTS = ['registry.terraform.io', 'registry.opentofu.org'] as const;
+export const PROVIDER_HOST = PROVIDER_HOSTS[0];
 export const PROVIDER_NAMESPACE = 'cloudbilling';
 export const PROVIDER_TYPE = 'cloudbilling';
 export const PROVIDER_ADDRESS = `${PROVIDER_HOST}/${PROVIDER_NAMESPACE}/${PROVIDER_TYPE}`;
+/** The provider's full address under each host of PROVIDER_HOSTS. */
+export const PROVIDER_ADDRESSES = PROVIDER_HOSTS.map((h) => `${h}/${PROVIDER_NAMESPACE}/${PROVIDER_TYPE}`);
 /** Files of dist/terraform-provider/ installed beside the launcher. */
 export const BUNDLE_FILES = ['provider.js', 'provider.bundle.js', 'provider.cache'];
 
 const USAGE = `usage: cloudbilling terraform-setup [--dir PLUGINS_DIR]
 
-Installs the cloudbilling Terraform provider for offline \`terraform init\`.
+Installs the cloudbilling provider for offline \`terraform init\` and \`tofu init\`
+(OpenTofu), under both registry.terraform.io and registry.opentofu.org.
 
   --dir DIR   plugins root to install into (default: ~/.terraform.d/plugins,
-              Terraform's implied local mirror)
+              the implied local mirror of Terraform and OpenTofu)
 
-Honours TF_CLI_CONFIG_FILE: when set, that CLI config is made to use the mirror
-(a provider_installation block is added when it has none). Otherwise ~/.terraformrc.
+Honours TF_CLI_CONFIG_FILE (read by both engines): when set, that CLI config is made
+to use the mirror (a provider_installation block is added when it has none).
+Otherwise ~/.terraformrc (Terraform) and OpenTofu's ~/.tofurc when it has one.
 `;
 
 /** Root of the npm package (the directory with cloudbilling's package.json). */
@@ -61,25 +73,29 @@ export function terraformPlatform(): string {
   return `${process.platform === 'win32' ? 'windows' : process.platform}_${arch[process.arch] ?? process.arch}`;
 }
 
-/** The `provider_installation` block that makes Terraform take our provider from `pluginsDir`. */
+/** The `provider_installation` block that makes both engines take our provider from `pluginsDir`. */
 export function installationBlock(pluginsDir: string): string {
-  const addr = JSON.stringify(PROVIDER_ADDRESS);
+  const addrs = PROVIDER_ADDRESSES.map((a) => JSON.stringify(a)).join(', ');
   return [
     '# Added by `cloudbilling terraform-setup`: the cloudbilling provider comes from a local mirror.',
     'provider_installation {',
     '  filesystem_mirror {',
     `    path    = ${JSON.stringify(pluginsDir)}`,
-    `    include = [${addr}]`,
+    `    include = [${addrs}]`,
     '  }',
     '  direct {',
-    `    exclude = [${addr}]`,
+    `    exclude = [${addrs}]`,
     '  }',
     '}',
     '',
   ].join('\n');
 }
 
-/** Whether a CLI config text has a provider_installation block, and whether it names our mirror. */
+/**
+ * Whether a CLI config text has a provider_installation block, and whether it names our
+ * mirror for every host of PROVIDER_HOSTS (a block written for Terraform's host only
+ * leaves OpenTofu going to the network).
+ */
 export function inspectCliConfig(text: string, pluginsDir: string): { hasBlock: boolean; hasOurs: boolean } {
   const uncommented = text
     .split('\n')
@@ -89,9 +105,22 @@ export function inspectCliConfig(text: string, pluginsDir: string): { hasBlock: 
   const hasOurs =
     hasBlock &&
     uncommented.includes(JSON.stringify(pluginsDir)) &&
-    uncommented.includes(`${PROVIDER_NAMESPACE}/${PROVIDER_TYPE}`) &&
+    PROVIDER_ADDRESSES.every((a) => uncommented.includes(a)) &&
     /filesystem_mirror\s*\{/.test(uncommented);
   return { hasBlock, hasOurs };
+}
+
+/**
+ * The CLI config file OpenTofu reads when TF_CLI_CONFIG_FILE is unset (OpenTofu 1.12,
+ * internal/command/cliconfig/config_unix.go): ~/.tofurc when it exists, else an existing
+ * ~/.terraformrc, else $XDG_CONFIG_HOME/opentofu/tofurc when that variable is set, else ~/.tofurc.
+ */
+export function tofuCliConfig(home: string, env: NodeJS.ProcessEnv, exists: (f: string) => boolean = fs.existsSync): string {
+  const tofurc = path.join(home, '.tofurc');
+  const terraformrc = path.join(home, '.terraformrc');
+  if (exists(tofurc)) return tofurc;
+  if (exists(terraformrc)) return terraformrc;
+  return env.XDG_CONFIG_HOME ? path.join(env.XDG_CONFIG_HOME, 'opentofu', 'tofurc') : tofurc;
 }
 
 function writeIfChanged(file: string, content: string | Buffer, mode: number): boolean {
@@ -118,7 +147,7 @@ export interface SetupOptions {
   version?: string;
 }
 
-/** Install; returns the exit code (0 done, 1 the CLI config needs a manual edit, 2 cannot install). */
+/** Install; returns the exit code (0 done, 1 a CLI config needs a manual edit, 2 cannot install). */
 export function setup(options: SetupOptions = {}): number {
   const env = options.env ?? process.env;
   const print = options.print ?? ((l: string) => process.stdout.write(l + '\n'));
@@ -132,15 +161,33 @@ export function setup(options: SetupOptions = {}): number {
     process.stderr.write(`cloudbilling terraform-setup: the provider bundle ${bundle} is missing; run \`npm run build\` first\n`);
     return 2;
   }
+  for (const host of PROVIDER_HOSTS) {
+    if (!installPackage(path.join(pluginsDir, host, PROVIDER_NAMESPACE, PROVIDER_TYPE, version, terraformPlatform()), host, version, bundle, print)) return 2;
+  }
 
-  const target = path.join(pluginsDir, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE, version, terraformPlatform());
+  const envConfig = env.TF_CLI_CONFIG_FILE;
+  let code = 0;
+  if (envConfig) {
+    code = configure(path.resolve(envConfig), `TF_CLI_CONFIG_FILE (${path.resolve(envConfig)}, read by Terraform and OpenTofu)`, true, pluginsDir, print);
+  } else {
+    const terraformrc = path.join(home, '.terraformrc');
+    code = configure(terraformrc, `${terraformrc} (Terraform)`, pluginsDir !== implied, pluginsDir, print);
+    // After the step above, which may have created ~/.terraformrc (OpenTofu then reads it too).
+    const tofurc = tofuCliConfig(home, env);
+    if (tofurc !== terraformrc) code = Math.max(code, configure(tofurc, `${tofurc} (OpenTofu)`, pluginsDir !== implied, pluginsDir, print));
+  }
+  if (code === 0) print('Done: `terraform init` and `tofu init` now find cloudbilling/cloudbilling offline.');
+  return code;
+}
+
+/** Copy the bundle and write the launcher into one host's package directory; false when the build is incomplete. */
+function installPackage(target: string, host: string, version: string, bundle: string, print: (l: string) => void): boolean {
   fs.mkdirSync(target, { recursive: true });
-  const launcherName = `terraform-provider-${PROVIDER_TYPE}_v${version}`;
-  const node = process.execPath;
+  const address = `${host}/${PROVIDER_NAMESPACE}/${PROVIDER_TYPE}`;
   const launcher = [
     '#!/bin/sh',
-    `# cloudbilling Terraform provider v${version} (installed by \`cloudbilling terraform-setup\`).`,
-    `NODE=${shellQuote(node)}`,
+    `# cloudbilling Terraform/OpenTofu provider v${version} (installed by \`cloudbilling terraform-setup\`).`,
+    `NODE=${shellQuote(process.execPath)}`,
     '[ -x "$NODE" ] || NODE=node',
     'exec "$NODE" "$(dirname "$0")/provider.js" "$@"',
     '',
@@ -153,43 +200,43 @@ export function setup(options: SetupOptions = {}): number {
     if (fs.existsSync(from)) copied = writeIfChanged(path.join(target, name), fs.readFileSync(from), 0o644) || copied;
     else if (name !== 'provider.cache') {
       process.stderr.write(`cloudbilling terraform-setup: ${from} is missing; run \`npm run build\` first\n`);
-      return 2;
+      return false;
     }
   }
-  const wrote = writeIfChanged(path.join(target, launcherName), launcher, 0o755);
-  print(
-    copied || wrote
-      ? `installed ${PROVIDER_ADDRESS} ${version} in ${target}`
-      : `${PROVIDER_ADDRESS} ${version} already installed in ${target}`,
-  );
+  const wrote = writeIfChanged(path.join(target, `terraform-provider-${PROVIDER_TYPE}_v${version}`), launcher, 0o755);
+  print(copied || wrote ? `installed ${address} ${version} in ${target}` : `${address} ${version} already installed in ${target}`);
   if (copied && existedBefore) {
-    print('  note: the provider files changed; in existing working directories run `terraform init -upgrade` to refresh .terraform.lock.hcl');
+    print('  note: the provider files changed; in existing working directories run `terraform init -upgrade` (or `tofu init -upgrade`) to refresh .terraform.lock.hcl');
   }
+  return true;
+}
 
-  const envConfig = env.TF_CLI_CONFIG_FILE;
-  const configFile = envConfig ? path.resolve(envConfig) : path.join(home, '.terraformrc');
-  const source = envConfig ? `TF_CLI_CONFIG_FILE (${configFile})` : configFile;
+/**
+ * Make one CLI config file use `pluginsDir`: append our block when it has none and one is
+ * needed (`needBlock`: the file is named by TF_CLI_CONFIG_FILE or the mirror is not the
+ * implied one), or print what to add to a block of the user's own. Returns an exit code.
+ */
+function configure(configFile: string, label: string, needBlock: boolean, pluginsDir: string, print: (l: string) => void): number {
   const text = fs.existsSync(configFile) ? fs.readFileSync(configFile, 'utf8') : null;
   const { hasBlock, hasOurs } = inspectCliConfig(text ?? '', pluginsDir);
-  const needBlock = Boolean(envConfig) || pluginsDir !== implied || hasBlock;
-  if (!needBlock) {
-    print(`CLI config ${source}: no provider_installation block, so Terraform uses the implied mirror ${implied}`);
+  if (!needBlock && !hasBlock) {
+    print(`CLI config ${label}: no provider_installation block, so the implied mirror ${pluginsDir} is used`);
   } else if (hasOurs) {
-    print(`CLI config ${source}: already uses the mirror ${pluginsDir}`);
+    print(`CLI config ${label}: already uses the mirror ${pluginsDir}`);
   } else if (hasBlock) {
-    print(`CLI config ${source} has a provider_installation block without this mirror; it was not changed.`);
-    print('Add these two blocks inside its provider_installation { ... } block, then run `terraform init`:');
+    const addrs = PROVIDER_ADDRESSES.map((a) => JSON.stringify(a)).join(', ');
+    print(`CLI config ${label} has a provider_installation block without this mirror; it was not changed.`);
+    print('Add this block inside its provider_installation { ... } block, then run `terraform init` / `tofu init`:');
     print('');
-    print(`  filesystem_mirror {\n    path    = ${JSON.stringify(pluginsDir)}\n    include = [${JSON.stringify(PROVIDER_ADDRESS)}]\n  }`);
-    print(`  (and add ${JSON.stringify(PROVIDER_ADDRESS)} to the exclude list of its direct { } block, if it has one)`);
+    print(`  filesystem_mirror {\n    path    = ${JSON.stringify(pluginsDir)}\n    include = [${addrs}]\n  }`);
+    print(`  (and add ${addrs} to the exclude list of its direct { } block, if it has one)`);
     return 1;
   } else {
     fs.mkdirSync(path.dirname(configFile), { recursive: true });
     const prefix = text === null || text === '' ? '' : text.endsWith('\n') ? '\n' : '\n\n';
     fs.appendFileSync(configFile, prefix + installationBlock(pluginsDir));
-    print(`CLI config ${source}: ${text === null ? 'created with' : 'added'} a provider_installation block for ${pluginsDir}`);
+    print(`CLI config ${label}: ${text === null ? 'created with' : 'added'} a provider_installation block for ${pluginsDir}`);
   }
-  print('Done: `terraform init` now finds cloudbilling/cloudbilling offline.');
   return 0;
 }
 

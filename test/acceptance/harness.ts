@@ -1,17 +1,18 @@
 /**
- * Acceptance harness: the real `terraform` binary, the built provider (installed offline
- * into a temp mirror by `cloudbilling terraform-setup`) and the real Billing API server
- * in-process. One server and one `terraform init` per test file; every further working
+ * Acceptance harness: a real engine (`terraform` or `tofu`, see tfEngines()), the built
+ * provider (installed offline into a temp mirror by `cloudbilling terraform-setup`) and
+ * the real Billing API server in-process. One server and one `init` per engine and test
+ * file (the suites loop `describe.each(tfEngines())`); every further working
  * directory is a copy of the initialised one (provider and lock file included), so a
  * step costs only the terraform command itself.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { prepareTerraform, runTerraform, REQUIRED_PROVIDERS, type PreparedTerraform, type TerraformResult } from '../helpers/terraform';
+import { prepareTerraform, runTerraform, REQUIRED_PROVIDERS, type Engine, type PreparedTerraform, type TerraformResult } from '../helpers/terraform';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { BillingClient } from '../../provider/client';
 
-export { REQUIRED_PROVIDERS };
+export { REQUIRED_PROVIDERS, tfEngines, type Engine } from '../helpers/terraform';
 
 // A step is a terraform command (1-3 s, more on a loaded machine); a lifecycle test runs a dozen.
 jest.setTimeout(300_000);
@@ -24,7 +25,7 @@ export interface Acceptance {
   env: Record<string, string>;
   /** A fresh working directory with the provider initialised, holding `files`. */
   workdir(files: Record<string, string>): string;
-  /** `terraform <args>` in `dir` (adds `-no-color`). */
+  /** `<engine> <args>` in `dir` (adds `-no-color`). */
   run(dir: string, ...args: string[]): Promise<TerraformResult>;
   /** Replace the configuration of `dir` (every *.tf file) with `files`. */
   write(dir: string, files: Record<string, string>): void;
@@ -33,20 +34,20 @@ export interface Acceptance {
 
 const NO_COLOR = new Set(['init', 'plan', 'apply', 'destroy', 'import', 'show', 'refresh', 'output', 'validate']);
 
-export async function startAcceptance(serverOptions: Parameters<typeof startTestServer>[0] = {}): Promise<Acceptance> {
+export async function startAcceptance(engine: Engine, serverOptions: Parameters<typeof startTestServer>[0] = {}): Promise<Acceptance> {
+  const tf = prepareTerraform(engine); // first: a missing engine fails before a server starts
   const server = await startTestServer(serverOptions);
   const api = new BillingClient({ apiUrl: server.url, token: server.adminToken, retries: 0 });
-  const tf = prepareTerraform();
   const env = { ...tf.env, CLOUDBILLING_API_URL: server.url, CLOUDBILLING_TOKEN: server.adminToken };
   const run = async (dir: string, ...args: string[]) => {
     const full = NO_COLOR.has(args[0]) && !args.includes('-no-color') ? [args[0], '-no-color', ...args.slice(1)] : args;
-    return runTerraform(dir, full, env);
+    return runTerraform(tf, dir, full, env);
   };
   const template = path.join(tf.root, 'template');
   fs.mkdirSync(template);
   fs.writeFileSync(path.join(template, 'versions.tf'), REQUIRED_PROVIDERS);
   const init = await run(template, 'init', '-input=false');
-  if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
+  if (init.code !== 0) throw new Error(`${engine} init failed:\n${init.stdout}\n${init.stderr}`);
   let n = 0;
   const write = (dir: string, files: Record<string, string>) => {
     for (const f of fs.readdirSync(dir)) if (f.endsWith('.tf') && f !== 'versions.tf') fs.rmSync(path.join(dir, f));
@@ -91,7 +92,7 @@ export function output(r: TerraformResult): string {
 
 /** Fail with the command's output when the exit code is not the expected one. */
 export function expectCode(r: TerraformResult, code: number): void {
-  if (r.code !== code) throw new Error(`terraform exited ${r.code}, expected ${code}:\n${r.stdout}\n${r.stderr}`);
+  if (r.code !== code) throw new Error(`the engine exited ${r.code}, expected ${code}:\n${r.stdout}\n${r.stderr}`);
 }
 
 /** A quoted HCL string. */

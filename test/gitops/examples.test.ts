@@ -1,6 +1,6 @@
 /**
  * examples/gitops executed: the scripts the workflows run (review.sh on a pull request,
- * drift.sh on a schedule) against the real server with real Terraform, on the example
+ * drift.sh on a schedule) against the real server with each real engine, on the example
  * configuration; and the workflows only call scripts that exist.
  */
 import { spawn } from 'node:child_process';
@@ -9,11 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { REPO_ROOT, prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
-import { CLI, builtCliAvailable } from './helpers';
+import { REPO_ROOT, prepareTerraform, runTerraform, tfEngines, type PreparedTerraform } from '../helpers/terraform';
+import { CLI } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'gitops');
-const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
 
 function sh(script: string, args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,7 +38,7 @@ test('the workflows run the example scripts and comment/issue with the report ma
   expect(drift).toMatch(/schedule:\n    - cron:/);
 });
 
-run('examples/gitops scripts with real Terraform', () => {
+describe.each(tfEngines())('%s: examples/gitops scripts with real Terraform', (engine) => {
   let server: TestServer;
   let tf: PreparedTerraform;
   let work: string;
@@ -55,7 +54,7 @@ run('examples/gitops scripts with real Terraform', () => {
     await admin.createProject({ name: 'api' });
     const o = await admin.createUser({ email: 'console-user@example.com', name: 'Console', role: 'billing_admin' });
     ops = new BillingClient({ apiUrl: server.url, token: o.token });
-    tf = prepareTerraform();
+    tf = prepareTerraform(engine);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-examples-'));
     fs.cpSync(path.join(EXAMPLE, 'terraform'), path.join(work, 'billing'), { recursive: true });
     env = {
@@ -63,6 +62,7 @@ run('examples/gitops scripts with real Terraform', () => {
       CLOUDBILLING_API_URL: server.url,
       CLOUDBILLING_TOKEN: server.adminToken,
       CLOUDBILLING: `${process.execPath} ${CLI}`,
+      CLOUDBILLING_TF_ENGINE: tf.bin,
       TF_VAR_platform_payment_reference: 'tok_platform_SECRET',
       CI: '1',
     };
@@ -97,11 +97,11 @@ run('examples/gitops scripts with real Terraform', () => {
     fs.mkdirSync(broken);
     fs.writeFileSync(path.join(broken, 'main.tf'), 'resource "cloudbilling_billing_group" "x" {\n');
     expect(await sh('review.sh', [broken, path.join(work, 'broken.md')], env)).toBe(2);
-    expect(report('broken.md')).toMatch(/terraform (init|plan) failed/);
+    expect(report('broken.md')).toMatch(new RegExp(`${engine} (init|plan) failed`));
   });
 
   test('drift.sh: none after apply, then a group created in the console', async () => {
-    const apply = await runTerraform(billing(), ['apply', '-auto-approve', '-input=false', '-no-color'], env);
+    const apply = await runTerraform(tf, billing(), ['apply', '-auto-approve', '-input=false', '-no-color'], env);
     expect(apply.code).toBe(0);
     expect(await sh('drift.sh', [billing(), path.join(work, 'drift.md')], env)).toBe(0);
     expect(report('drift.md')).toContain('**no drift**');

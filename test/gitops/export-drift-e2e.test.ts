@@ -12,12 +12,11 @@ import { spawnSync } from 'node:child_process';
 import ts from 'typescript';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { REPO_ROOT, prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
-import { builtCliAvailable, cli } from './helpers';
+import { REPO_ROOT, prepareTerraform, runTerraform, tfEngines, type PreparedTerraform } from '../helpers/terraform';
+import { cli } from './helpers';
 
-const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
 
-run('export → terraform import → drift', () => {
+describe.each(tfEngines())('%s: export → terraform import → drift', (engine) => {
   let server: TestServer;
   let tf: PreparedTerraform;
   let env: Record<string, string>;
@@ -26,7 +25,7 @@ run('export → terraform import → drift', () => {
   let ops: BillingClient;
   let opsId: string;
   const ids: Record<string, string> = {};
-  const tfRun = (args: string[]) => runTerraform(dir, args, { ...tf.env, ...env });
+  const tfRun = (args: string[]) => runTerraform(tf, dir, args, env);
 
   beforeAll(async () => {
     server = await startTestServer({ domain: 'globex' });
@@ -57,7 +56,7 @@ run('export → terraform import → drift', () => {
     const o = await admin.createUser({ email: 'ops@globex.example', name: 'Ops', role: 'billing_admin' });
     opsId = o.id;
     ops = new BillingClient({ apiUrl: server.url, token: o.token });
-    tf = prepareTerraform();
+    tf = prepareTerraform(engine);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-export-'));
   }, 120_000);
 
@@ -139,8 +138,8 @@ run('export → terraform import → drift', () => {
     );
     expect(Object.keys(secrets)).toHaveLength(2);
     const tfEnv = { ...tf.env, ...env, ...secrets };
-    expect((await runTerraform(stack, ['init', '-input=false', '-no-color'], tfEnv)).code).toBe(0);
-    const plan = await runTerraform(stack, ['plan', '-input=false', '-no-color'], tfEnv);
+    expect((await runTerraform(tf, stack, ['init', '-input=false', '-no-color'], tfEnv)).code).toBe(0);
+    const plan = await runTerraform(tf, stack, ['plan', '-input=false', '-no-color'], tfEnv);
     expect(plan.stderr).toBe('');
     expect(plan.stdout).toMatch(/Plan: 7 to import, 0 to add, 0 to change, 0 to destroy/);
   });

@@ -1,7 +1,7 @@
 /**
  * Helpers of the GitOps tests: run the built CLI as a user would (a child process, so
  * exit codes, stdout and stderr are the real ones), and produce real plan JSON with the
- * real `terraform` and our offline-installed provider.
+ * real engine (`terraform` or `tofu`) and our offline-installed provider.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -39,17 +39,17 @@ export function builtCliAvailable(): boolean {
 /** A Terraform working directory with the provider block and `body`, initialised. */
 export async function tfDir(tf: PreparedTerraform, env: Record<string, string>, body: string, parent: string): Promise<string> {
   const dir = terraformWorkdir({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "cloudbilling" {}\n\n${body}` }, parent);
-  const init = await runTerraform(dir, ['init', '-input=false', '-no-color'], { ...tf.env, ...env });
-  if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stdout}\n${init.stderr}`);
+  const init = await runTerraform(tf, dir, ['init', '-input=false', '-no-color'], env);
+  if (init.code !== 0) throw new Error(`${tf.engine} init failed:\n${init.stdout}\n${init.stderr}`);
   return dir;
 }
 
 /** `terraform plan -out` + `terraform show -json`: the plan JSON text `cloudbilling review` reads. */
 export async function planJson(tf: PreparedTerraform, env: Record<string, string>, dir: string, extra: string[] = []): Promise<string> {
-  const plan = await runTerraform(dir, ['plan', '-input=false', '-no-color', '-out=review.tfplan', ...extra], { ...tf.env, ...env });
-  if (plan.code !== 0) throw new Error(`terraform plan failed:\n${plan.stdout}\n${plan.stderr}`);
-  const show = await runTerraform(dir, ['show', '-json', 'review.tfplan'], { ...tf.env, ...env });
-  if (show.code !== 0) throw new Error(`terraform show failed:\n${show.stderr}`);
+  const plan = await runTerraform(tf, dir, ['plan', '-input=false', '-no-color', '-out=review.tfplan', ...extra], env);
+  if (plan.code !== 0) throw new Error(`${tf.engine} plan failed:\n${plan.stdout}\n${plan.stderr}`);
+  const show = await runTerraform(tf, dir, ['show', '-json', 'review.tfplan'], env);
+  if (show.code !== 0) throw new Error(`${tf.engine} show failed:\n${show.stderr}`);
   const file = path.join(dir, 'plan.json');
   fs.writeFileSync(file, show.stdout);
   return file;

@@ -9,10 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
-import { GROUP, builtCliAvailable, cli, planJson, rewrite, tfDir } from './helpers';
+import { prepareTerraform, runTerraform, tfEngines, type PreparedTerraform } from '../helpers/terraform';
+import { GROUP, cli, planJson, rewrite, tfDir } from './helpers';
 
-const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
 
 interface Json {
   errors: { code: string; address: string; related?: string[] }[];
@@ -22,7 +21,7 @@ interface Json {
   exitCode: number;
 }
 
-run('cloudbilling review with real Terraform plans', () => {
+describe.each(tfEngines())('%s: cloudbilling review with real Terraform plans', (engine) => {
   let server: TestServer;
   let tf: PreparedTerraform;
   let env: Record<string, string>;
@@ -55,7 +54,7 @@ run('cloudbilling review with real Terraform plans', () => {
     const u1 = await c.createUser({ email: 'dana@example.com', name: 'Dana' });
     ids.u1 = u1.id;
     await c.grantPermission(ids.team03, u1.id);
-    tf = prepareTerraform();
+    tf = prepareTerraform(engine);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-review-'));
   }, 120_000);
 
@@ -177,7 +176,7 @@ import {
   id = "${ids.team03}/${ids.u1}"
 }`;
       dir = await tfDir(tf, env, managed(imports), work);
-      const apply = await runTerraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color'], { ...tf.env, ...env });
+      const apply = await runTerraform(tf, dir, ['apply', '-auto-approve', '-input=false', '-no-color'], env);
       if (apply.code !== 0) throw new Error(`import apply failed:\n${apply.stdout}\n${apply.stderr}`);
       expect(apply.stdout).toMatch(/2 imported, 0 added, 0 changed, 0 destroyed/);
     }, 120_000);

@@ -5,16 +5,18 @@
 #
 # Writes the Markdown drift report to REPORT.md; exits like `cloudbilling drift`:
 # 0 no drift, 2 drift (or a failure, then REPORT.md says so). CLOUDBILLING overrides the
-# command (default `cloudbilling`).
+# command (default `cloudbilling`); CLOUDBILLING_TF_ENGINE the engine (default
+# `terraform`; `tofu` for OpenTofu).
 set -u
 dir=$1
 report=$2
 cb=${CLOUDBILLING:-cloudbilling}
+tf=${CLOUDBILLING_TF_ENGINE:-terraform}
 state=$(mktemp)
 trap 'rm -f "$state"' EXIT
 
-if ! terraform -chdir="$dir" init -input=false -no-color >/dev/null 2>&1 ||
-  ! terraform -chdir="$dir" show -json >"$state" 2>/dev/null; then
+if ! "$tf" -chdir="$dir" init -input=false -no-color >/dev/null 2>&1 ||
+  ! "$tf" -chdir="$dir" show -json >"$state" 2>/dev/null; then
   printf '<!-- cloudbilling-drift -->\n### cloudbilling drift\n\n❌ **could not read the Terraform state** of %s\n' "$dir" >"$report"
   exit 2
 fi

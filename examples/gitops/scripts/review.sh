@@ -6,11 +6,13 @@
 # Writes the Markdown report (a PR comment) to REPORT.md and exits like
 # `cloudbilling review`: 0 clean, 1 rule errors, 2 the plan could not be made or read.
 # STRICT=1 treats warnings as errors. CLOUDBILLING overrides the command (default
-# `cloudbilling`). The plan JSON holds sensitive values in clear: it is deleted at once.
+# `cloudbilling`); CLOUDBILLING_TF_ENGINE the engine (default `terraform`; `tofu` for
+# OpenTofu). The plan JSON holds sensitive values in clear: it is deleted at once.
 set -u
 dir=$1
 report=$2
 cb=${CLOUDBILLING:-cloudbilling}
+tf=${CLOUDBILLING_TF_ENGINE:-terraform}
 json="$dir/.review-plan.json"
 log=$(mktemp)
 trap 'rm -f "$json" "$dir/.review.tfplan" "$log"' EXIT
@@ -29,9 +31,9 @@ fail() {
   exit 2
 }
 
-terraform -chdir="$dir" init -input=false -no-color >"$log" 2>&1 || fail 'terraform init failed' "$log"
-terraform -chdir="$dir" plan -input=false -no-color -lock=false -out=.review.tfplan >"$log" 2>&1 || fail 'terraform plan failed' "$log"
-terraform -chdir="$dir" show -json .review.tfplan >"$json" 2>"$log" || fail 'terraform show failed' "$log"
+"$tf" -chdir="$dir" init -input=false -no-color >"$log" 2>&1 || fail "${tf##*/} init failed" "$log"
+"$tf" -chdir="$dir" plan -input=false -no-color -lock=false -out=.review.tfplan >"$log" 2>&1 || fail "${tf##*/} plan failed" "$log"
+"$tf" -chdir="$dir" show -json .review.tfplan >"$json" 2>"$log" || fail "${tf##*/} show failed" "$log"
 
 rm -f "$report"
 $cb review "$json" --format markdown --out "$report" ${STRICT:+--strict} >/dev/null 2>"$log"

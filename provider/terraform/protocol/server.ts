@@ -42,13 +42,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Refuse to start outside Terraform: returns an explanation, or null when the cookie is right. */
+/** Refuse to start outside Terraform or OpenTofu (same cookie): returns an explanation, or null when the cookie is right. */
 export function checkMagicCookie(env: NodeJS.ProcessEnv): string | null {
   if (env[MAGIC_COOKIE_KEY] === MAGIC_COOKIE_VALUE) return null;
   return [
-    'This binary is a plugin for Terraform (provider registry.terraform.io/cloudbilling/cloudbilling).',
-    'It is not meant to be run directly: Terraform starts it. Run `cloudbilling terraform-setup`,',
-    'then use the provider from a Terraform configuration (`terraform init`, `terraform plan`).',
+    'This binary is a plugin for Terraform and OpenTofu (provider cloudbilling/cloudbilling).',
+    'It is not meant to be run directly: the engine starts it. Run `cloudbilling terraform-setup`,',
+    'then use the provider from a configuration (`terraform init`, `terraform plan`, or `tofu ...`).',
   ].join('\n');
 }
 

@@ -56,7 +56,7 @@ describe('launching the built provider', () => {
     const [out, code] = await Promise.all([p.line, p.exit]);
     expect(code).toBe(1);
     expect(out).toBe('');
-    expect(p.stderr()).toMatch(/plugin for Terraform/);
+    expect(p.stderr()).toMatch(/plugin for Terraform and OpenTofu/);
   });
 
   test('handshake, GetProviderSchema and ValidateResourceConfig over mTLS, then Shutdown ends the process and removes the socket', async () => {

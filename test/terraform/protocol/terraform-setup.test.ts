@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inspectCliConfig, installationBlock, setup } from '../../../provider/cli/terraform-setup';
+import { inspectCliConfig, installationBlock, setup, tofuCliConfig, PROVIDER_ADDRESSES } from '../../../provider/cli/terraform-setup';
 
 let root: string;
 let bundleDir: string;
@@ -21,7 +21,8 @@ function run(env: Record<string, string>, dir?: string) {
   return { code, out: lines.join('\n') };
 }
 
-const pkg = (plugins: string) => path.join(plugins, 'registry.terraform.io/cloudbilling/cloudbilling/0.1.0/linux_amd64');
+const pkg = (plugins: string, host = 'registry.terraform.io') => path.join(plugins, `${host}/cloudbilling/cloudbilling/0.1.0/linux_amd64`);
+const BOTH = '["registry.terraform.io/cloudbilling/cloudbilling", "registry.opentofu.org/cloudbilling/cloudbilling"]';
 
 describe('cloudbilling terraform-setup', () => {
   test('default: implied mirror under ~/.terraform.d/plugins, launcher + bundle files, no CLI config written', () => {
@@ -70,7 +71,7 @@ describe('cloudbilling terraform-setup', () => {
     expect(r.code).toBe(1);
     expect(fs.readFileSync(rc, 'utf8')).toBe(original);
     expect(r.out).toContain(`path    = ${JSON.stringify(path.join(root, 'plugins'))}`);
-    expect(r.out).toContain('include = ["registry.terraform.io/cloudbilling/cloudbilling"]');
+    expect(r.out).toContain(`include = ${BOTH}`);
   });
 
   test('a changed bundle is re-copied (and the lock-file note printed)', () => {
@@ -80,6 +81,75 @@ describe('cloudbilling terraform-setup', () => {
     const r = run({ TF_CLI_CONFIG_FILE: path.join(root, 'rc') }, plugins);
     expect(r.out).toMatch(/terraform init -upgrade/);
     expect(fs.readFileSync(path.join(pkg(plugins), 'provider.bundle.js'), 'utf8')).toBe('// bundle v2\n');
+  });
+
+  test('OpenTofu: the same package under registry.opentofu.org, byte for byte', () => {
+    const plugins = path.join(root, 'plugins');
+    const r = run({ TF_CLI_CONFIG_FILE: path.join(root, 'rc') }, plugins);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`installed registry.opentofu.org/cloudbilling/cloudbilling 0.1.0 in ${pkg(plugins, 'registry.opentofu.org')}`);
+    for (const f of ['terraform-provider-cloudbilling_v0.1.0', 'provider.js', 'provider.bundle.js', 'provider.cache']) {
+      expect(fs.readFileSync(path.join(pkg(plugins, 'registry.opentofu.org'), f))).toEqual(fs.readFileSync(path.join(pkg(plugins), f)));
+    }
+    expect(fs.statSync(path.join(pkg(plugins, 'registry.opentofu.org'), 'terraform-provider-cloudbilling_v0.1.0')).mode & 0o755).toBe(0o755);
+  });
+
+  test('the block written covers both hosts, in filesystem_mirror include and direct exclude', () => {
+    const block = installationBlock('/m');
+    expect(block).toContain(`include = ${BOTH}`);
+    expect(block).toContain(`exclude = ${BOTH}`);
+    expect(PROVIDER_ADDRESSES).toEqual(['registry.terraform.io/cloudbilling/cloudbilling', 'registry.opentofu.org/cloudbilling/cloudbilling']);
+  });
+
+  test('a block naming our mirror for Terraform\'s host only is not ours: OpenTofu would go to the network', () => {
+    const rc = path.join(root, 'terraformrc');
+    const plugins = path.join(root, 'plugins');
+    const terraformOnly = `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(plugins)}\n    include = ["registry.terraform.io/cloudbilling/cloudbilling"]\n  }\n  direct {}\n}\n`;
+    fs.writeFileSync(rc, terraformOnly);
+    expect(inspectCliConfig(terraformOnly, plugins)).toEqual({ hasBlock: true, hasOurs: false });
+    const r = run({ TF_CLI_CONFIG_FILE: rc }, plugins);
+    expect(r.code).toBe(1);
+    expect(fs.readFileSync(rc, 'utf8')).toBe(terraformOnly);
+    expect(r.out).toContain(`include = ${BOTH}`);
+  });
+
+  test('no TF_CLI_CONFIG_FILE, --dir: ~/.terraformrc gets the block, and OpenTofu reads that same file', () => {
+    const home = path.join(root, 'home');
+    const r = run({}, path.join(root, 'plugins'));
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(home, '.terraformrc'), 'utf8')).toBe(installationBlock(path.join(root, 'plugins')));
+    expect(tofuCliConfig(home, {})).toBe(path.join(home, '.terraformrc'));
+    expect(fs.existsSync(path.join(home, '.tofurc'))).toBe(false);
+  });
+
+  test('no TF_CLI_CONFIG_FILE, --dir, an existing ~/.tofurc: OpenTofu reads only that, so it gets the block too', () => {
+    const home = path.join(root, 'home');
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(path.join(home, '.tofurc'), 'disable_checkpoint = true\n');
+    const plugins = path.join(root, 'plugins');
+    const r = run({}, plugins);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`CLI config ${path.join(home, '.tofurc')} (OpenTofu): added a provider_installation block`);
+    expect(fs.readFileSync(path.join(home, '.tofurc'), 'utf8')).toBe(`disable_checkpoint = true\n\n${installationBlock(plugins)}`);
+    expect(inspectCliConfig(fs.readFileSync(path.join(home, '.terraformrc'), 'utf8'), plugins).hasOurs).toBe(true);
+  });
+
+  test('implied mirror, but ~/.tofurc has a provider_installation block of its own: instructions for it, exit 1', () => {
+    const home = path.join(root, 'home');
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(path.join(home, '.tofurc'), 'provider_installation {\n  direct {}\n}\n');
+    const r = run({});
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`CLI config ${path.join(home, '.tofurc')} (OpenTofu) has a provider_installation block without this mirror`);
+    expect(fs.existsSync(path.join(home, '.terraformrc'))).toBe(false);
+  });
+
+  test("OpenTofu's CLI config file: ~/.tofurc, else an existing ~/.terraformrc, else XDG_CONFIG_HOME/opentofu/tofurc, else ~/.tofurc", () => {
+    const has = (...files: string[]) => (f: string) => files.includes(f);
+    expect(tofuCliConfig('/h', {}, has('/h/.tofurc', '/h/.terraformrc'))).toBe('/h/.tofurc');
+    expect(tofuCliConfig('/h', { XDG_CONFIG_HOME: '/x' }, has('/h/.terraformrc'))).toBe('/h/.terraformrc');
+    expect(tofuCliConfig('/h', { XDG_CONFIG_HOME: '/x' }, has())).toBe('/x/opentofu/tofurc');
+    expect(tofuCliConfig('/h', {}, has())).toBe('/h/.tofurc');
   });
 
   test('commented-out blocks do not count', () => {
