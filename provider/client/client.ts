@@ -117,6 +117,10 @@ export class BillingClient {
     const list = await this.request<List<ChangeSetView>>('GET', '/v1/change-sets', { query: { workspace, status: 'open' } });
     return list.items[0] ?? null;
   }
+  /** The workspace's recent change sets (any status), newest first. */
+  async listChangeSets(workspace: string): Promise<ChangeSetView[]> {
+    return (await this.request<List<ChangeSetView>>('GET', '/v1/change-sets', { query: { workspace } })).items;
+  }
   getChangeSet(id: string): Promise<ChangeSetView | null> {
     return this.request('GET', `/v1/change-sets/${encodeURIComponent(id)}`, { nullOn404: true });
   }

@@ -119,7 +119,10 @@ export function resourceChanges(rc: ResourceChange, live: LiveView): ChangeModel
   const changes: Change[] = [];
   const notes: Diagnostic[] = [];
   const { action } = rc;
-  if (action === 'no-op' || action === 'forget') return { changes, notes };
+  if (action === 'forget') return { changes, notes };
+  // An unchanged link or membership still declares where its object is: a second resource
+  // for the same project is PROJECT_MULTI_LINK even when the first one does not change.
+  if (action === 'no-op' && rc.kind !== 'projectLink' && rc.kind !== 'groupPermission') return { changes, notes };
   const before = rc.before ?? {};
   const after = rc.after ?? {};
   const removes = action === 'delete' || action === 'replace';
@@ -157,15 +160,19 @@ export function resourceChanges(rc: ResourceChange, live: LiveView): ChangeModel
           notes.push(adapterDiagnostic('LINK_MOVED_OUTSIDE', { projectId: oldProject, projectName: p.name, groupName: groupName(live, p.billingGroupId), oursName: groupName(live, ours) }));
         }
       }
-      // `allowTransfer` alone changing is an acknowledgement, not a move: nothing to write.
-      const moves = action !== 'update' || !same(before.billingGroupId, after.billingGroupId) || !same(before.projectId, after.projectId);
-      if ((action === 'create' || action === 'update' || action === 'replace') && moves) {
+      // An update, or no change, declares the link; linking a project where it is writes nothing.
+      if (action !== 'delete') {
         const projectId = str(after.projectId);
         if (projectId !== undefined) changes.push({ op: 'link', projectId, allowTransfer: after.allowTransfer === true, ...groupRef(after, rc.groupName) });
       }
       break;
     }
     case 'groupPermission': {
+      const kept = (action === 'update' || action === 'no-op') && same(before.userId, after.userId) && same(before.billingGroupId, after.billingGroupId);
+      if (kept) {
+        changes.push({ op: 'grant', userId: after.userId as string, ...groupRef(after, rc.groupName) });
+        break;
+      }
       const moves = action === 'update' || action === 'replace';
       const held = !live.permissions || live.permissions.some((p) => p.userId === before.userId && p.billingGroupId === before.billingGroupId);
       if ((removes || moves) && held && str(before.userId) !== undefined && str(before.billingGroupId) !== undefined) {

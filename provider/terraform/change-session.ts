@@ -44,6 +44,8 @@ export interface SessionEntry {
   pending: boolean;
   /** Planned ahead by the in-place call of a replacement; the successor's own create call takes its place. */
   provisional?: boolean;
+  /** Terraform plans no change for it: judged with the set (it declares its object), never registered or applied. */
+  noop?: boolean;
 }
 
 export type Outcome =
@@ -86,7 +88,7 @@ export class ChangeSession {
   /** key -> entries; two entries under one key are two resources for one object. */
   readonly #entries = new Map<string, SessionEntry[]>();
   readonly #reported = new Set<string>();
-  #open: Promise<ChangeSetView | null> | undefined;
+  #recent: Promise<ChangeSetView[]> | undefined;
   #outcome: Promise<ChangeSetView | ApplyRefusal> | undefined;
   #refusalShown = false;
   /** An ApplyResourceChange ran in this process: it is an apply walk, nothing to register. */
@@ -102,24 +104,33 @@ export class ChangeSession {
     this.managedBy = where.managedBy;
   }
 
-  /** The workspace's open change set (fetched once per process; null when none or unreachable). */
-  openSet(): Promise<ChangeSetView | null> {
-    this.#open ??= this.#client()
-      .openChangeSet(this.workspace)
+  /** The workspace's recent change sets, newest first (fetched once per process; empty when unreachable). */
+  #recentSets(): Promise<ChangeSetView[]> {
+    this.#recent ??= this.#client()
+      .listChangeSets(this.workspace)
       .catch((e) => {
-        log.warn(`could not read the open change set of ${this.workspace}: ${e instanceof Error ? e.message : String(e)}`);
-        this.#open = undefined;
-        return null;
+        log.warn(`could not read the change sets of ${this.workspace}: ${e instanceof Error ? e.message : String(e)}`);
+        this.#recent = undefined;
+        return [];
       });
-    return this.#open;
+    return this.#recent;
   }
 
-  /** The id of the group a create plans: the one the open set reserved for that key, else a new one. */
+  /** The workspace's open change set, or null. */
+  async openSet(): Promise<ChangeSetView | null> {
+    return (await this.#recentSets()).find((cs) => cs.status === 'open') ?? null;
+  }
+
+  /**
+   * The id of the group a create plans: the one a recent unapplied plan of this workspace
+   * reserved for that key (so that the re-plan of a saved plan, even a superseded one, plans
+   * the same id), else a new one.
+   */
   async reservedId(key: string): Promise<string> {
     let id = this.#ids.get(key);
     if (id) return id;
-    const open = await this.openSet();
-    const reserved = open?.entries.find((e) => e.key === key)?.changes.find((c) => c.op === 'createGroup')?.id;
+    const sets = (await this.#recentSets()).filter((cs) => cs.status !== 'applied');
+    const reserved = sets.map((cs) => cs.entries.find((e) => e.key === key)?.changes.find((c) => c.op === 'createGroup')?.id).find((x) => x !== undefined);
     id = reserved ?? `bg-${randomBytes(8).toString('hex')}`;
     this.#ids.set(key, id);
     return id;
@@ -228,7 +239,7 @@ export class ChangeSession {
    */
   async flush(): Promise<void> {
     if (this.#applying) return;
-    const entries = this.#all();
+    const entries = this.#all().filter((e) => !e.noop);
     if (entries.length === 0) return;
     if (this.#failed || [...this.#entries.values()].some((l) => l.length > 1)) return;
     // Only updates of Terraform-only settings, or none (the refresh walk before a destroy):

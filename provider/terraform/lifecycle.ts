@@ -18,6 +18,7 @@
 import type { ChangeResult } from '../client';
 import { hasUnknown, resourceChanges, type ResourceAction } from '../domain/change-model';
 import { diagnostic } from '../domain/messages';
+import { valuesEqual } from './planning';
 import { normalizeName } from '../domain/rules';
 import type { Diagnostic } from '../domain/types';
 import { isUnknown, type PlanRequest, type PlanResult, type ProviderContext, type ResourceHandler, type TfValue, type Values } from './framework';
@@ -70,7 +71,9 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
   const { changes, notes } = resourceChanges({ kind: h.kind, action, before: modelValues(req.prior), after: modelValues(action === 'delete' ? null : planned) }, view);
   diagnostics.push(...notes);
   const act = action === 'delete' ? 'delete' : action === 'create' ? 'create' : 'update';
-  const entry: SessionEntry = { key: key ?? `unknown:${Math.random()}`, action: act, changes, pending: key === undefined || hasUnknown(changes) };
+  // Terraform shows no change for it (and will not apply it): it only declares its object.
+  const noop = action === 'update' && planned !== null && valuesEqual(req.prior, planned);
+  const entry: SessionEntry = { key: key ?? `unknown:${Math.random()}`, action: act, changes, pending: key === undefined || hasUnknown(changes), noop };
   const cfgKey = req.config ? `${h.kind}\u0000${JSON.stringify(req.config, (_k, v) => (isUnknown(v) ? '\u0000unknown' : v))}` : undefined;
   if (action === 'update' && cfgKey) session.noteInPlace(cfgKey, entry, req.prior!);
   const replaced = action === 'create' && cfgKey ? session.inPlaceFor(cfgKey) : undefined;

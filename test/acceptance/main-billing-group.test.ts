@@ -22,7 +22,6 @@ resource "cloudbilling_billing_group" "team" {
   billing_emails = ["team@example.com"]
   invoice_emails = ["tax@example.com"]
   payment_method = { type = "card", reference = "tok_team" }
-  depends_on     = [cloudbilling_main_billing_group.main]
 }
 `;
   const main = (billing: string[], invoice: string[]) => `
@@ -35,20 +34,22 @@ resource "cloudbilling_main_billing_group" "main" {
 `;
 
   test('MAIN_PAYMENT_REQUIRED: a sub group alone fails at plan while the main group has no payment method', async () => {
-    const dir = acc.workdir({ 'main.tf': SUB.replace('  depends_on     = [cloudbilling_main_billing_group.main]\n', '') });
+    const dir = acc.workdir({ 'main.tf': SUB });
     const before = await fingerprint(acc.api);
     const r = await acc.run(dir, 'plan', '-input=false');
     expectCode(r, 1);
     expect(output(r)).toContain('Error: MAIN_PAYMENT_REQUIRED:');
-    expect(output(r).replace(/\s+/g, ' ')).toContain('add depends_on = [cloudbilling_main_billing_group.<name>] to this group');
+    expect(output(r).replace(/\s+/g, ' ')).toContain('Register one on the main group first (paymentMethod / payment_method)');
     expect(await fingerprint(acc.api)).toBe(before);
   });
 
   test('adopt → import-verify → update → drift → destroy (forget)', async () => {
+    // No depends_on: the plan judges the whole change, so main's planned payment method counts
+    // whatever order Terraform plans the two in, and one apply writes both (SPEC §6).
     const config = main(['cfo@example.com'], ['ap@example.com']) + SUB;
     const dir = acc.workdir({ 'main.tf': config });
 
-    // One apply gives the main group its payment method, then creates the sub group.
+    // One apply gives the main group its payment method and creates the sub group.
     const applied = await acc.run(dir, 'apply', '-auto-approve', '-input=false');
     expectCode(applied, 0);
     expect(output(applied)).not.toContain('MAIN_PAYMENT_REQUIRED');

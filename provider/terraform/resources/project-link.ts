@@ -40,7 +40,8 @@ export const projectLinkResource: ResourceHandler = {
   },
 
   async fromResult(result, planned, ctx) {
-    if (result.link) return linkState(result.link, planned);
+    // A link that did not move the project (allow_transfer alone changed) keeps what it had.
+    if (result.link && result.link.billingGroupId !== result.link.previousBillingGroupId) return linkState(result.link, planned);
     const p = findProject(await liveState(ctx), planned.projectId);
     if (!p) throw new Error(`project ${String(planned.projectId)} is not in the live state`);
     return { ...planned, billingGroupId: p.billingGroupId, effectiveFrom: p.effectiveFrom, previousBillingGroupId: planned.previousBillingGroupId ?? null };

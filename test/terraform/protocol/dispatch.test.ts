@@ -46,7 +46,7 @@ function setup(handler: Partial<ResourceHandler>, dataSource?: Partial<DataSourc
       // their own (pending), so apply reaches the handler's create/update/delete.
       const snapshot = () => ({ n: ++snapshots, domain: { id: 'd', name: 'd', mainGroupId: 'bg-main', subGroupLimit: 30 }, groups: [], projects: [], users: [], permissions: [], links: [] });
       const pending = ['p-1', 'p-2'].map((id) => ({ key: `link:${id}`, changes: [], pending: true }));
-      return { getSnapshot: async () => snapshot(), openChangeSet: async () => ({ id: 'cs-1', entries: pending }) } as never;
+      return { getSnapshot: async () => snapshot(), listChangeSets: async () => [{ id: 'cs-1', status: 'open', entries: pending }] } as never;
     },
     env: { CLOUDBILLING_API_URL: 'http://127.0.0.1:9', CLOUDBILLING_TOKEN: 'env-token' },
   });

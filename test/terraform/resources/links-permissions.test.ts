@@ -127,9 +127,12 @@ describe('cloudbilling_project_link', () => {
     expect(codes(r.diagnostics)).toEqual(['LINK_EFFECTIVE_NEXT_MONTH']); // the old project returns to main
 
     const ctx = processContext(server);
+    const events = (await api.allEvents(teamA)).length;
     const flipped = await apply(link, ctx, state, linkConfig(pid, teamA, { allowTransfer: true }));
     expect(flipped).toEqual({ ...state, allowTransfer: true });
-    expect(ctx.calls.filter((c) => !c.startsWith('GET'))).toEqual([]); // reads only: the live state and the open change set
+    // The link is applied as part of the change (it declares the project's group) and moves nothing.
+    expect(ctx.calls.filter((c) => !c.startsWith('GET') && !c.endsWith('/apply'))).toEqual([]);
+    expect((await api.allEvents(teamA)).length).toBe(events);
   });
 
   test('within one process, a link planned after its group was created sees the group (apply walk)', async () => {
