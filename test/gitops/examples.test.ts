@@ -9,11 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { REPO_ROOT, prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
-import { CLI, builtCliAvailable } from './helpers';
+import { enginePath, requireBuild } from '../helpers/engines';
+import { REPO_ROOT, prepareTerraform, runTerraform, type PreparedTerraform } from '../helpers/terraform';
+import { CLI } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'gitops');
-const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
 
 function sh(script: string, args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,7 +39,12 @@ test('the workflows run the example scripts and comment/issue with the report ma
   expect(drift).toMatch(/schedule:\n    - cron:/);
 });
 
-run('examples/gitops scripts with real Terraform', () => {
+describe('examples/gitops scripts with real Terraform', () => {
+  // Never skipped: without terraform or the build, every test here fails saying how to get it.
+  beforeAll(() => {
+    requireBuild();
+    enginePath('terraform');
+  });
   let server: TestServer;
   let tf: PreparedTerraform;
   let work: string;

@@ -12,12 +12,16 @@ import { spawnSync } from 'node:child_process';
 import ts from 'typescript';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { REPO_ROOT, prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
-import { builtCliAvailable, cli } from './helpers';
+import { enginePath, requireBuild } from '../helpers/engines';
+import { REPO_ROOT, prepareTerraform, runTerraform, type PreparedTerraform } from '../helpers/terraform';
+import { cli } from './helpers';
 
-const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
-
-run('export → terraform import → drift', () => {
+describe('export → terraform import → drift', () => {
+  // Never skipped: without terraform or the build, every test here fails saying how to get it.
+  beforeAll(() => {
+    requireBuild();
+    enginePath('terraform');
+  });
   let server: TestServer;
   let tf: PreparedTerraform;
   let env: Record<string, string>;

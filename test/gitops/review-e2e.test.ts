@@ -9,10 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { prepareTerraform, runTerraform, terraformAvailable, type PreparedTerraform } from '../helpers/terraform';
-import { GROUP, builtCliAvailable, cli, planJson, rewrite, tfDir } from './helpers';
-
-const run = terraformAvailable() && builtCliAvailable() ? describe : describe.skip;
+import { enginePath, requireBuild } from '../helpers/engines';
+import { prepareTerraform, runTerraform, type PreparedTerraform } from '../helpers/terraform';
+import { GROUP, cli, planJson, rewrite, tfDir } from './helpers';
 
 interface Json {
   errors: { code: string; address: string; related?: string[] }[];
@@ -22,7 +21,12 @@ interface Json {
   exitCode: number;
 }
 
-run('cloudbilling review with real Terraform plans', () => {
+describe('cloudbilling review with real Terraform plans', () => {
+  // Never skipped: without terraform or the build, every test here fails saying how to get it.
+  beforeAll(() => {
+    requireBuild();
+    enginePath('terraform');
+  });
   let server: TestServer;
   let tf: PreparedTerraform;
   let env: Record<string, string>;
