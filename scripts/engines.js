@@ -274,8 +274,10 @@ const ENGINES = [
     name: 'pulumi-plugin',
     label: 'pulumi-resource-pulumi-nodejs (dynamic providers)',
     found: () => {
-      const p = which('pulumi-resource-pulumi-nodejs');
-      return p && fs.existsSync(path.join(ROOT, 'node_modules', '@pulumi', 'pulumi', 'pulumi-resource-pulumi-nodejs')) ? p : null;
+      // Ours only if it points into this checkout's node_modules (.engines may be shared).
+      const p = path.join(BIN, 'pulumi-resource-pulumi-nodejs');
+      const script = path.join(ROOT, 'node_modules', '@pulumi', 'pulumi', 'pulumi-resource-pulumi-nodejs');
+      return fs.existsSync(script) && isExecutable(p) && fs.readFileSync(p, 'utf8').includes(JSON.stringify(path.join(ROOT, 'node_modules'))) ? p : null;
     },
     get: () => {
       if (!fs.existsSync(path.join(ROOT, 'node_modules', '@pulumi', 'pulumi'))) throw new StepError('node_modules/@pulumi/pulumi is missing: run `npm install` first');
