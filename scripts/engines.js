@@ -103,7 +103,7 @@ function logFile(name) {
 // ---- Go builds -------------------------------------------------------------------------
 
 function goBuild(name, { module, pkg, ldflags, tags, replace, extraGet = [] }) {
-  if (!probe('go', ['version'])) throw new StepError(`${name} is built from Go modules and needs Go >= 1.24 on PATH (https://go.dev/dl/ or apt-get install golang)`);
+  if (!probe('go', ['version'])) throw new StepError(`${name} is built from Go modules and needs Go on PATH (Go 1.26 builds it; an older go fetches the toolchain the module asks for through the Go proxy; https://go.dev/dl/)`);
   const dir = path.join(DIR, 'build', name);
   const log = logFile(name);
   fs.mkdirSync(dir, { recursive: true });

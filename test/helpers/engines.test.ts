@@ -99,6 +99,18 @@ describe('scripts/engines.js --check', () => {
     }
   });
 
+  test('a build that cannot run exits 1 and says what is needed (no Go on PATH)', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-engines-'));
+    try {
+      const r = spawnSync(process.execPath, [SCRIPT, 'tofu'], { encoding: 'utf8', env: { ...process.env, CLOUDBILLING_ENGINES_DIR: empty, PATH: empty } });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^tofu: tofu is built from Go modules and needs Go on PATH/m);
+      expect(fs.existsSync(path.join(empty, 'bin', 'tofu'))).toBe(false);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   test('an unknown engine name exits 2 and lists the known ones', () => {
     const r = spawnSync(process.execPath, [SCRIPT, '--check', 'terraformx'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
