@@ -9,11 +9,12 @@ import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { startChaosProxy, type ChaosProxy } from '../helpers/chaos-proxy';
-import { FIXTURES, builtCliAvailable, cli } from './helpers';
+import { requireBuild } from '../helpers/engines';
+import { FIXTURES, cli } from './helpers';
 
-const run = builtCliAvailable() ? describe : describe.skip;
-
-run('API calls of review, drift and export', () => {
+describe('API calls of review, drift and export', () => {
+  // Never skipped: without the build, every test here fails saying `npm run build`.
+  beforeAll(() => requireBuild());
   let server: TestServer;
   let proxy: ChaosProxy;
   let env: Record<string, string>;

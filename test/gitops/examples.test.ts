@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { REPO_ROOT, prepareTerraform, runTerraform, tfEngines, type PreparedTerraform } from '../helpers/terraform';
+import { requireBuild } from '../helpers/engines';
 import { CLI } from './helpers';
 
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'gitops');
@@ -39,6 +40,7 @@ test('the workflows run the example scripts and comment/issue with the report ma
 });
 
 describe.each(tfEngines())('%s: examples/gitops scripts with real Terraform', (engine) => {
+  beforeAll(() => requireBuild()); // never skipped: without the build every test fails saying so
   let server: TestServer;
   let tf: PreparedTerraform;
   let work: string;

@@ -13,10 +13,12 @@ import ts from 'typescript';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { REPO_ROOT, prepareTerraform, runTerraform, tfEngines, type PreparedTerraform } from '../helpers/terraform';
+import { requireBuild } from '../helpers/engines';
 import { cli } from './helpers';
 
 
 describe.each(tfEngines())('%s: export → terraform import → drift', (engine) => {
+  beforeAll(() => requireBuild()); // never skipped: without the build every test fails saying so
   let server: TestServer;
   let tf: PreparedTerraform;
   let env: Record<string, string>;

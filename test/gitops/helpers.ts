@@ -32,10 +32,6 @@ export function cli(args: string[], opts: { env?: Record<string, string | undefi
   });
 }
 
-export function builtCliAvailable(): boolean {
-  return fs.existsSync(path.join(REPO_ROOT, 'dist', 'provider', 'cli', 'review.js'));
-}
-
 /** A Terraform working directory with the provider block and `body`, initialised. */
 export async function tfDir(tf: PreparedTerraform, env: Record<string, string>, body: string, parent: string): Promise<string> {
   const dir = terraformWorkdir({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "cloudbilling" {}\n\n${body}` }, parent);

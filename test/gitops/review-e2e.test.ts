@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { BillingClient } from '../../provider/client';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { prepareTerraform, runTerraform, tfEngines, type PreparedTerraform } from '../helpers/terraform';
+import { requireBuild } from '../helpers/engines';
 import { GROUP, cli, planJson, rewrite, tfDir } from './helpers';
 
 
@@ -22,6 +23,7 @@ interface Json {
 }
 
 describe.each(tfEngines())('%s: cloudbilling review with real Terraform plans', (engine) => {
+  beforeAll(() => requireBuild()); // never skipped: without the build every test fails saying so
   let server: TestServer;
   let tf: PreparedTerraform;
   let env: Record<string, string>;
