@@ -300,6 +300,7 @@ export const API_TEXT = {
   headersTooLarge: (max: number) => `The request headers are larger than ${max} bytes. Send fewer or shorter headers.`,
   requestTimeout: 'The request was not received in time. Send the whole request at once.',
   badHttp: (reason: string) => `The request is not valid HTTP/1.1 (${reason}). Check the method, the headers and Content-Length.`,
+  expectationFailed: 'The Billing API supports no Expect header other than 100-continue. Send the request without it.',
   connectRefused: 'The Billing API is not a proxy; CONNECT is not supported.',
   usageTooFuture: (at: string, max: string) => `"at" (${at}) is more than 24 hours in the future; usage may be recorded up to ${max}.`,
   usageTooPast: (at: string, min: string) => `"at" (${at}) is before ${min}, the earliest time usage may be recorded.`,
@@ -310,26 +311,31 @@ export const API_TEXT = {
 
 // ---- transport failures of the client ----------------------------------------------
 
+/** The message of a transport failure: names the URL, the request and what to check. */
+export function transportMessage(url: string, request: string, code: string | undefined): string {
+  return `Could not reach the Billing API at ${url} (${request}: ${code ?? 'network error'}). ${transportHint(code, url)}`;
+}
+
 /** What to check when the Billing API at `url` cannot be reached (`code`: ECONNREFUSED, EPROTO, ...). */
 export function transportHint(code: string | undefined, url: string): string {
   switch (code) {
     case 'ECONNREFUSED':
-      return `Nothing is listening at ${url}: is \`cloudbilling serve\` running? Check CLOUDBILLING_API_URL / api_url.`;
+      return `Nothing is listening at ${url}: is \`cloudbilling serve\` running? Check CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
     case 'EPROTO':
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
-      return `${url} did not answer TLS: the server speaks plain HTTP. Use an http:// URL in CLOUDBILLING_API_URL / api_url.`;
+      return `${url} did not answer TLS: the server speaks plain HTTP. Use an http:// URL in CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `The host of ${url} is not known (DNS). Check the host name in CLOUDBILLING_API_URL / api_url.`;
+      return `The host of ${url} is not known (DNS). Check the host name in CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ERR_BAD_RESPONSE':
     case 'HPE_INVALID_CONSTANT':
-      return `The connection to ${url} was dropped. Check that CLOUDBILLING_API_URL / api_url points at a Billing API (\`cloudbilling serve\`).`;
+      return `The connection to ${url} was dropped. Check that CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI) points at a Billing API (\`cloudbilling serve\`).`;
     case 'TIMEOUT':
-      return `${url} did not answer in time. Check that the server is running and not overloaded, and CLOUDBILLING_API_URL / api_url.`;
+      return `${url} did not answer in time. Check that the server is running and not overloaded, and CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
     default:
-      return `Could not reach ${url}. Check that \`cloudbilling serve\` is running and CLOUDBILLING_API_URL / api_url.`;
+      return `Could not reach ${url}. Check that \`cloudbilling serve\` is running and CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
   }
 }

@@ -153,6 +153,13 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     socket.end(rawErrorResponse(httpError(400, API_TEXT.connectRefused)));
   });
 
+  // An Expect other than 100-continue: Node's own answer is an empty 417.
+  app.server.on('checkExpectation', (_req, res: import('node:http').ServerResponse) => {
+    const body = JSON.stringify(new ApiError(417, 'EXPECTATION_FAILED', API_TEXT.expectationFailed).toBody());
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
+
   // ---- errors
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     const e = toApiError(err);
