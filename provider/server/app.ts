@@ -5,7 +5,10 @@
  *
  * Every error body is `{"error": {"code", "message", "details"}}`; fastify's own errors
  * (malformed JSON, body too large, unsupported media type, unknown route, schema
- * validation) are mapped to that shape and never answered with a 500 or a stack trace.
+ * validation) are mapped to that shape and never answered with a 500 or a stack trace,
+ * and so are the HTTP parser's refusals, CONNECT and Expect (guard.ts). Every JSON body
+ * passes guard.ts's `checkBody` (depth, storable strings) in the parser, before anything
+ * hashes or validates it.
  */
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
