@@ -6,10 +6,12 @@
  *     sub groups (allowTransfer), every request a real move;
  *   - reads/s: GET /v1/billing-groups/{id};
  * with p50/p99 latency for each, and the raw SQLite transaction rate (one UPDATE per
- * transaction, WAL, synchronous=NORMAL) on the same machine.
+ * transaction, WAL, the same synchronous setting) on the same machine.
+ * `--synchronous full|normal` (default full, the server's default) picks SQLite's setting
+ * for the server and the raw rate; run it once with each to see what durability costs.
  *
  *   npm run bench:api            (builds first)
- *   node bench/api.js [--duration 10] [--connections 64] [--projects 512]
+ *   node bench/api.js [--duration 10] [--connections 64] [--projects 512] [--synchronous full|normal]
  */
 'use strict';
 const { spawn } = require('node:child_process');
@@ -25,17 +27,19 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
     projects: { type: 'string', default: '512' },
+    synchronous: { type: 'string', default: 'full' },
   },
 });
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const PROJECTS = Number(args.projects);
 const TOKEN = 'bench-admin-token';
+const SYNCHRONOUS = args.synchronous.toUpperCase();
 
 async function startServer(dbFile) {
   // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server into DIR.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0'], {
+  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0', '--synchronous', SYNCHRONOUS], {
     env: { ...process.env, CLOUDBILLING_ADMIN_TOKEN: TOKEN, CLOUDBILLING_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -83,7 +87,7 @@ function summary(name, r) {
 function sqliteRate(dir) {
   const db = new Database(join(dir, 'raw.db'));
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${SYNCHRONOUS}`);
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)');
   const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, 0)');
   db.transaction(() => {
@@ -104,7 +108,7 @@ function sqliteRate(dir) {
 function inProcessMoves(dir) {
   const { Store } = require('../dist/provider/server/store.js');
   const { BillingService } = require('../dist/provider/server/service.js');
-  const store = new Store({ file: join(dir, 'inproc.db') });
+  const store = new Store({ file: join(dir, 'inproc.db'), synchronous: SYNCHRONOUS });
   const svc = new BillingService(store);
   svc.bootstrap({ domain: 'bench', adminEmail: 'a@example.com', adminToken: 'x' });
   const admin = store.user(store.adminUserId);
@@ -181,7 +185,7 @@ async function main() {
 
     const result = {
       machine: { cpus: cpus().length, model: cpus()[0] && cpus()[0].model, node: process.version },
-      settings: { connections: CONNECTIONS, durationSeconds: DURATION, projects: PROJECTS },
+      settings: { connections: CONNECTIONS, durationSeconds: DURATION, projects: PROJECTS, synchronous: SYNCHRONOUS },
       linkMoves: summary('link moves (PUT /v1/projects/{id}/billing-group)', moves),
       reads: summary('reads (GET /v1/billing-groups/{id})', reads),
       sqliteTransactionsPerSecond: txPerSecond,
@@ -191,11 +195,11 @@ async function main() {
     };
     console.log('');
     console.log(`machine: ${result.machine.cpus} cpus, ${result.machine.model}, node ${result.machine.node}`);
-    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects`);
+    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects, synchronous=${SYNCHRONOUS}`);
     for (const s of [result.linkMoves, result.reads]) {
       console.log(`${s.name}: ${s.requestsPerSecond}/s  p50 ${s.p50ms} ms  p99 ${s.p99ms} ms  (total ${s.total}, non-2xx ${s.non2xx}, errors ${s.errors})`);
     }
-    console.log(`raw SQLite transactions (UPDATE, WAL, synchronous=NORMAL): ${txPerSecond}/s`);
+    console.log(`raw SQLite transactions (UPDATE, WAL, synchronous=${SYNCHRONOUS}): ${txPerSecond}/s`);
     console.log(`link moves without HTTP (service + SQLite transaction, one thread): ${inProcess.movesPerSecond}/s, ${inProcess.microsecondsPerMove} µs each`);
     console.log(`load average during the run (other processes included): ${result.loadAverage.join(', ')}`);
     console.log(`project counts consistent after the run: ${result.consistent}`);

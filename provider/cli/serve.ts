@@ -2,7 +2,7 @@
  * `cloudbilling serve`: start the Billing API on 127.0.0.1 with an SQLite store.
  *
  *   cloudbilling serve [--port 8787] [--db FILE] [--domain NAME] [--admin-email E]
- *                      [--rate-limit N] [--demo]
+ *                      [--rate-limit N] [--demo] [--synchronous full|normal]
  *
  * The admin token comes from CLOUDBILLING_ADMIN_TOKEN when set (it replaces the stored one
  * on every start); otherwise it is generated on first start and printed once. Tokens are
@@ -20,6 +20,8 @@ const HELP = `usage: cloudbilling serve [options]
   --admin-email E   admin user's e-mail on first start (default ${DEFAULTS.adminEmail})
   --rate-limit N    requests per second per token, bursts of 2N (default ${DEFAULTS.rateLimit}; 0 = off)
   --demo            seed a realistic demo domain into a new database
+  --synchronous S   SQLite synchronous: full (default; an acknowledged write survives power
+                    loss) or normal (survives a crash of the process only); docs/api.md
   -h, --help        show this help
 
 Environment: CLOUDBILLING_ADMIN_TOKEN sets the admin token; CLOUDBILLING_LOG_LEVEL sets the
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         'admin-email': { type: 'string' },
         'rate-limit': { type: 'string' },
         demo: { type: 'boolean', default: false },
+        synchronous: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -67,6 +70,9 @@ export async function run(argv: string[]): Promise<number> {
     if (values.domain !== undefined && checkGroupInput({ name: values.domain }).length > 0) {
       throw new Error('--domain must be 1-64 characters, not blank, without control characters (it names the main group)');
     }
+    if (values.synchronous !== undefined && !/^(full|normal)$/i.test(values.synchronous)) {
+      throw new Error(`--synchronous must be full or normal (got ${JSON.stringify(values.synchronous)})`);
+    }
     if (values['admin-email'] !== undefined && !isValidEmail(values['admin-email'])) {
       throw new Error(`--admin-email ${JSON.stringify(values['admin-email'])} is not a valid e-mail address`);
     }
@@ -85,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     adminToken: envToken && envToken.length > 0 ? envToken : undefined,
     rateLimit,
     demo: values.demo,
+    synchronous: values.synchronous ? (values.synchronous.toUpperCase() as 'FULL' | 'NORMAL') : undefined,
     // JSON request logs go to stderr; stdout carries only the lines below (URL, first token).
     logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization'], stream: process.stderr },
   });

@@ -12,6 +12,7 @@
  */
 import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import { randomUUID } from 'node:crypto';
+import { transportMessage } from '../domain/messages';
 import { ApiError } from './errors';
 import type {
   BillingEvent,
@@ -255,7 +256,7 @@ export class BillingClient {
           transformResponse: (x: unknown) => x,
         });
       } catch (e) {
-        transport = transportError(e, label);
+        transport = transportError(e, label, this.apiUrl);
       }
       const retryable = transport !== undefined || (res !== undefined && RETRY_STATUS.has(res.status));
       if (retryable && attempt < this.#opts.retries) {
@@ -329,11 +330,13 @@ function parseRetryAfter(v: unknown): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-function transportError(e: unknown, label: string): ApiError {
-  const err = e as { code?: string; message?: string };
+function transportError(e: unknown, label: string, apiUrl: string): ApiError {
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
   const timeout = err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT';
+  // axios reports a TLS handshake against plain HTTP as EPROTO (or an SSL code on its cause).
+  const cause = timeout ? 'TIMEOUT' : (err.code ?? err.cause?.code);
   // Deliberately not attaching the axios error: its config holds the Authorization header.
-  return new ApiError(0, timeout ? 'TIMEOUT' : 'NETWORK_ERROR', `${label}: ${timeout ? 'timed out' : (err.code ?? err.message ?? 'network error')}`, {}, label);
+  return new ApiError(0, timeout ? 'TIMEOUT' : 'NETWORK_ERROR', transportMessage(apiUrl, label, cause ?? err.message), { url: apiUrl, cause: cause ?? null }, label);
 }
 
 const HTTP_NAMES: Record<number, string> = {

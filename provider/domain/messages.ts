@@ -3,6 +3,7 @@
  * This is the only file with message text for rules; front ends render these
  * diagnostics, they never word their own.
  */
+import { toWellFormed } from './text';
 import type { Diagnostic, Severity } from './types';
 
 export interface RuleInfo {
@@ -18,8 +19,8 @@ export const RULES = {
   MAIN_GROUP_UNDELETABLE: { kind: 'error', status: 409, rule: 'the main group cannot be deleted' },
   SUB_GROUP_LIMIT: { kind: 'error', status: 409, rule: 'at most 30 sub groups per domain' },
   MAIN_PAYMENT_REQUIRED: { kind: 'error', status: 409, rule: 'a sub group can be created only when the main group has a payment method' },
-  NAME_TAKEN: { kind: 'error', status: 409, rule: 'group names are unique in a domain (trimmed, case-insensitive)' },
-  NAME_INVALID: { kind: 'error', status: 422, rule: 'a name is 1-64 characters, no control characters, not blank' },
+  NAME_TAKEN: { kind: 'error', status: 409, rule: 'group names are unique in a domain (trimmed, NFC, case-folded)' },
+  NAME_INVALID: { kind: 'error', status: 422, rule: 'a name is 1-64 characters, no control or bidi characters, not blank or invisible' },
   BILLING_EMAILS_COUNT: { kind: 'error', status: 422, rule: '1-10 billing e-mails, no duplicates' },
   INVOICE_EMAILS_COUNT: { kind: 'error', status: 422, rule: '1-2 invoice e-mails, no duplicates' },
   EMAIL_INVALID: { kind: 'error', status: 422, rule: 'every address is a syntactically valid e-mail' },
@@ -71,11 +72,11 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   NAME_TAKEN: (p) => ({
     summary: `The group name ${q(p.name)} is already used`,
-    detail: `Group names are unique in a domain, compared trimmed and case-insensitively; ${q(p.name)} clashes with ${p.otherId ? `group ${p.otherId} (${q(p.otherName)})` : `another group in this change set (${q(p.otherName)})`}. Choose a different name.`,
+    detail: `Group names are unique in a domain, compared trimmed, in Unicode NFC and case-folded (straße = STRASSE); ${q(p.name)} clashes with ${p.otherId ? `group ${p.otherId} (${q(p.otherName)})` : `another group in this change set (${q(p.otherName)})`}. Choose a different name.`,
   }),
   NAME_INVALID: (p) => ({
     summary: 'The group name is not valid',
-    detail: `${p.reason}. A name has 1 to 64 characters, is not blank and has no control characters (tabs, newlines).`,
+    detail: `${p.reason}. A name has 1 to 64 characters, is not blank or made only of invisible characters, and has no control characters (tabs, newlines) or bidirectional controls.`,
   }),
   BILLING_EMAILS_COUNT: (p) => ({
     summary: 'Billing e-mails must be 1 to 10 distinct addresses',
@@ -133,7 +134,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   DELETE_CONFIRMATION: (p) => ({
     summary: 'Delete confirmation does not match the group name',
-    detail: `To delete group ${q(p.name)}, pass confirmName=${encodeURIComponent(p.name)} exactly${p.given !== undefined ? ` (got ${q(p.given)})` : ''}.`,
+    detail: `To delete group ${q(p.name)}, pass confirmName=${encodeURIComponent(toWellFormed(String(p.name)))} exactly${p.given !== undefined ? ` (got ${q(p.given)})` : ''}.`,
   }),
   USER_NOT_FOUND: (p) => ({
     summary: `User ${q(p.id)} does not exist`,
@@ -172,6 +173,13 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
     detail: 'Set deletion_protection = false (deletionProtection in Pulumi) and apply that first, then delete or replace the group.',
   }),
 };
+
+/** NAME_INVALID reasons for the Unicode part of the name rule (domain/text.ts). */
+export const NAME_TEXT_REASONS = {
+  'lone-surrogate': 'The name contains a lone UTF-16 surrogate, which cannot be stored as UTF-8',
+  'bidi-control': 'The name contains a bidirectional control character (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)',
+  invisible: 'The name is made only of invisible characters (white space, zero-width or filler characters)',
+} as const;
 
 /** Build a diagnostic for `code` with the sentence filled from `params`. */
 export function diagnostic(
@@ -310,4 +318,61 @@ export function refusedAtApply(code: string, message: string): Diagnostic {
     summary: 'The Billing API refused the whole change; nothing was applied',
     detail: `${message} Fix it in the configuration (or the live state) and run the plan again; apply writes every resource of a change or none.`,
   };
+}
+
+// ---- Billing API request-level texts ------------------------------------------------
+// Refusals of the HTTP layer that are not rules of SPEC §2 (400, 404, 408, 431): the
+// body guard, the HTTP parser's refusals, the visibility check. Never names an object
+// the caller cannot see.
+
+export const API_TEXT = {
+  bodyTooDeep: (max: number) => `The request body nests deeper than ${max} levels. Send a flatter JSON document.`,
+  bodyNotStorable: (path: string) =>
+    `The request body has a string with a lone UTF-16 surrogate at ${path || 'the top level'}; it cannot be stored as UTF-8. Send well-formed Unicode text.`,
+  bodyNotAllowed: (fields: string[]) =>
+    fields.length > 0
+      ? `This route takes no request body; unknown field(s) ${fields.map((f) => JSON.stringify(f)).join(', ')}. Send no body (or {}).`
+      : 'This route takes no request body. Send no body (or {}).',
+  hostMissing: 'The request has no Host header, which HTTP/1.1 requires.',
+  headersTooLarge: (max: number) => `The request headers are larger than ${max} bytes. Send fewer or shorter headers.`,
+  requestTimeout: 'The request was not received in time. Send the whole request at once.',
+  badHttp: (reason: string) => `The request is not valid HTTP/1.1 (${reason}). Check the method, the headers and Content-Length.`,
+  expectationFailed: 'The Billing API supports no Expect header other than 100-continue. Send the request without it.',
+  connectRefused: 'The Billing API is not a proxy; CONNECT is not supported.',
+  usageTooFuture: (at: string, max: string) => `"at" (${at}) is more than 24 hours in the future; usage may be recorded up to ${max}.`,
+  usageTooPast: (at: string, min: string) => `"at" (${at}) is before ${min}, the earliest time usage may be recorded.`,
+  invoiceNotFound: (id: string) => `Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`,
+  creditNotFound: (id: string, groupId: string) => `Credit ${JSON.stringify(id)} does not exist in billing group ${JSON.stringify(groupId)}.`,
+  idempotencyUnreadable: (key: string) => `The answer recorded for Idempotency-Key ${JSON.stringify(key)} cannot be read back. Use a new key for a new request.`,
+} as const;
+
+// ---- transport failures of the client ----------------------------------------------
+
+/** The message of a transport failure: names the URL, the request and what to check. */
+export function transportMessage(url: string, request: string, code: string | undefined): string {
+  return `Could not reach the Billing API at ${url} (${request}: ${code ?? 'network error'}). ${transportHint(code, url)}`;
+}
+
+/** What to check when the Billing API at `url` cannot be reached (`code`: ECONNREFUSED, EPROTO, ...). */
+export function transportHint(code: string | undefined, url: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `Nothing is listening at ${url}: is \`cloudbilling serve\` running? Check CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return `${url} did not answer TLS: the server speaks plain HTTP. Use an http:// URL in CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `The host of ${url} is not known (DNS). Check the host name in CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ERR_BAD_RESPONSE':
+    case 'HPE_INVALID_CONSTANT':
+      return `The connection to ${url} was dropped. Check that CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI) points at a Billing API (\`cloudbilling serve\`).`;
+    case 'TIMEOUT':
+      return `${url} did not answer in time. Check that the server is running and not overloaded, and CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
+    default:
+      return `Could not reach ${url}. Check that \`cloudbilling serve\` is running and CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
+  }
 }

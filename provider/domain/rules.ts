@@ -14,7 +14,8 @@
  * With unknown values `next` is a best guess: an unknown link target leaves the project
  * where it is, an unknown grant target adds no permission.
  */
-import { diagnostic, type RuleCode } from './messages';
+import { diagnostic, NAME_TEXT_REASONS, type RuleCode } from './messages';
+import { nameKey, nameTextProblem } from './text';
 import type { Change, ChangeOp, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from './types';
 
 export interface EvaluateContext {
@@ -36,9 +37,9 @@ export const MAX_NAME_LENGTH = 64;
 export const BILLING_EMAILS_MAX = 10;
 export const INVOICE_EMAILS_MAX = 2;
 
-/** Group names are compared trimmed and case-insensitively. */
+/** Group names are compared trimmed, NFC and fully case-folded (`nameKey`, SPEC §10). */
 export function normalizeName(name: string): string {
-  return name.normalize('NFC').trim().toLowerCase();
+  return nameKey(name);
 }
 
 const EMAIL_RE =
@@ -69,6 +70,8 @@ function checkName(name: unknown, where: { index?: number }): Diagnostic[] {
   const length = [...name].length;
   if (length > MAX_NAME_LENGTH) return [diagnostic('NAME_INVALID', { reason: `The name has ${length} characters` }, at)];
   if (CONTROL_RE.test(name)) return [diagnostic('NAME_INVALID', { reason: 'The name contains a control character' }, at)];
+  const problem = nameTextProblem(name);
+  if (problem) return [diagnostic('NAME_INVALID', { reason: NAME_TEXT_REASONS[problem] }, at)];
   return [];
 }
 

@@ -5,14 +5,20 @@
  *
  * Every error body is `{"error": {"code", "message", "details"}}`; fastify's own errors
  * (malformed JSON, body too large, unsupported media type, unknown route, schema
- * validation) are mapped to that shape and never answered with a 500 or a stack trace.
+ * validation) are mapped to that shape and never answered with a 500 or a stack trace,
+ * and so are the HTTP parser's refusals, CONNECT and Expect (guard.ts). Every JSON body
+ * passes guard.ts's `checkBody` (depth, storable strings) in the parser, before anything
+ * hashes or validates it.
  */
 import fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import sjson from 'secure-json-parse';
+import { API_TEXT } from '../domain/messages';
 import type { User } from '../domain/types';
 import { ApiError, HTTP_CODES, badRequest, conflict, httpError, isApiError } from './errors';
 import { sha256 } from './ids';
+import { seal, unseal } from './secrets';
+import { checkBody, checkNoBody, clientErrorHandler, rawErrorResponse } from './guard';
 import { RateLimiter } from './rate-limit';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
@@ -34,7 +40,10 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     actor: User;
+    /** The caller's keyed token hash (rate limit and idempotency scope). */
     tokenHash: string;
+    /** Seals the caller's idempotency entries (secrets.ts); derived from the token, never stored. */
+    cacheKey: Buffer;
   }
   interface FastifyContextConfig {
     /** No token needed (health, OpenAPI document). */
@@ -63,6 +72,10 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
       const e = toApiError(error);
       (reply as FastifyReply).code(e.status).type('application/json; charset=utf-8').send(e.toBody());
     },
+    // The HTTP parser's own refusals answer in the error shape too (guard.ts); a missing Host
+    // reaches the onRequest hook below instead of Node's empty 400.
+    clientErrorHandler,
+    http: { requireHostHeader: false },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
 
@@ -71,11 +84,18 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      parsed = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch (e) {
-      done(badRequest(`The request body is not valid JSON: ${(e as Error).message}`), undefined);
+      return done(badRequest(`The request body is not valid JSON: ${(e as Error).message}`), undefined);
     }
+    try {
+      checkBody(parsed);
+    } catch (e) {
+      return done(e as Error, undefined);
+    }
+    done(null, parsed);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string', bodyLimit: BODY_LIMIT }, parseJson);
@@ -104,7 +124,9 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined;
   app.decorateRequest('actor', null as unknown as User);
   app.decorateRequest('tokenHash', '');
+  app.decorateRequest('cacheKey', null as unknown as Buffer);
   app.addHook('onRequest', async (req, reply) => {
+    if (req.raw.httpVersion === '1.1' && !req.headers.host) throw badRequest(API_TEXT.hostMissing);
     if (req.routeOptions.config?.public || req.is404) return;
     store.syncWithDatabase();
     const header = req.headers.authorization;
@@ -115,13 +137,30 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
       throw httpError(401, m ? 'The token is not valid. Use a token issued by this server (POST /v1/users) or the admin token.' : 'Missing bearer token. Send Authorization: Bearer <token>.');
     }
     req.actor = user;
-    req.tokenHash = sha256(m[1]);
+    req.tokenHash = store.tokenKey(m[1]);
+    req.cacheKey = store.cacheKey(m[1]);
     if (limiter) {
       const wait = limiter.take(req.tokenHash);
       if (wait > 0) {
         throw httpError(429, `Too many requests for this token; retry after ${wait} s.`, { retryAfterSeconds: wait }, { 'retry-after': String(wait) });
       }
     }
+  });
+
+  // Routes without a body schema take no body: one check here instead of one per route.
+  app.addHook('preValidation', async (req) => {
+    if (!req.routeOptions.schema?.body) checkNoBody(req.body);
+  });
+  // CONNECT is not routed by fastify; without a listener Node would close the socket silently.
+  app.server.on('connect', (_req, socket: import('node:net').Socket) => {
+    socket.end(rawErrorResponse(httpError(400, API_TEXT.connectRefused)));
+  });
+
+  // An Expect other than 100-continue: Node's own answer is an empty 417.
+  app.server.on('checkExpectation', (_req, res: import('node:http').ServerResponse) => {
+    const body = JSON.stringify(new ApiError(417, 'EXPECTATION_FAILED', API_TEXT.expectationFailed).toBody());
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
   });
 
   // ---- errors
@@ -168,13 +207,15 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
             { idempotencyKey: key },
           );
         }
+        const opened = hit.body === null ? null : unseal(req.cacheKey, hit.body);
+        if (opened === undefined) throw conflict(API_TEXT.idempotencyUnreadable(key), { idempotencyKey: key });
         replayed = true;
-        return { status: hit.status, headers: JSON.parse(hit.headers), body: hit.body === null ? undefined : JSON.parse(hit.body) };
+        return { status: hit.status, headers: JSON.parse(hit.headers), body: opened === null ? undefined : JSON.parse(opened) };
       }
       const r = fn();
       store
         .sql('INSERT OR REPLACE INTO idempotency (token_hash, key, method, path, body_hash, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(req.tokenHash, key, method, path, bodyHash, r.status, JSON.stringify(r.headers ?? {}), r.body === undefined ? null : JSON.stringify(r.body), now);
+        .run(req.tokenHash, key, method, path, bodyHash, r.status, JSON.stringify(r.headers ?? {}), r.body === undefined ? null : seal(req.cacheKey, JSON.stringify(r.body)), now);
       if (++writesSincePurge >= 1000) {
         writesSincePurge = 0;
         purge();

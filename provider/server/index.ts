@@ -23,6 +23,8 @@ export interface ServerOptions {
   rateLimit?: number;
   /** Seed a realistic demo domain when the database is new. Default false. */
   demo?: boolean;
+  /** SQLite `synchronous` (store.ts): FULL (default) or NORMAL. */
+  synchronous?: 'FULL' | 'NORMAL';
   /** fastify logger option. Default off. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -42,7 +44,7 @@ export interface RunningServer {
 export const DEFAULTS = { port: 8787, dbFile: './cloudbilling.db', domain: 'example', adminEmail: 'admin@example.com', rateLimit: 1000 } as const;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const store = new Store({ file: options.dbFile ?? DEFAULTS.dbFile });
+  const store = new Store({ file: options.dbFile ?? DEFAULTS.dbFile, synchronous: options.synchronous });
   try {
     const service = new BillingService(store);
     const boot = service.bootstrap({

@@ -159,7 +159,29 @@ export const MIGRATIONS: Migration[] = [
       `),
   },
   {
+    // SPEC §10: token hashes keyed with a server secret (secrets.ts). Existing rows keep
+    // their plain SHA-256 (`token_scheme = 'sha256'`) until the token is next used, when the
+    // store re-keys it. Idempotency entries written before this version may hold a token in
+    // clear (POST /v1/users): they are dropped, and secure_delete zeroes their pages.
     version: 3,
+    name: 'server secret, keyed token hashes, no clear idempotency bodies',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE server_secrets (
+          name TEXT PRIMARY KEY,
+          value BLOB NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        ALTER TABLE users ADD COLUMN token_scheme TEXT NOT NULL DEFAULT 'sha256';
+      `);
+      const secure = db.pragma('secure_delete', { simple: true });
+      db.pragma('secure_delete = ON');
+      db.exec('DELETE FROM idempotency');
+      db.pragma(`secure_delete = ${secure ? 'ON' : 'OFF'}`);
+    },
+  },
+  {
+    version: 4,
     name: 'change sets (whole-change apply) and who manages an object',
     up: (db) =>
       db.exec(`

@@ -5,16 +5,20 @@
  * the idempotency record lands in the same transaction); they persist the rows, record
  * the events and then replace the store's in-memory state with `evaluate`'s `next`.
  *
- * Access: path ids are resolved first (404), then the role is checked (403), then the
- * rules run. Only a billing_admin writes. Non-admins read the groups they are members of;
- * a member of the main group sees every project, a member of a sub group that group's.
+ * Access: ids (path and body) are resolved against the caller's view first (visibility.ts:
+ * an object the caller cannot see is 404 like an unknown one, and no message names it),
+ * then the role is checked (403, for visible objects only), then the rules run. Only a
+ * billing_admin writes. Non-admins read the groups they are members of; a member of the
+ * main group sees every project, a member of a sub group that group's.
  */
 import { messageOf } from '../domain/messages';
 import { evaluate, firstOfMonth, isValidEmail, normalizeName, stateReadBy } from '../domain/rules';
 import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from '../domain/types';
 import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } from './errors';
-import { fromMicros, newId, newToken, sha256, toMicros } from './ids';
+import { fromMicros, newId, newToken, toMicros } from './ids';
 import { withCounts, type Store, } from './store';
+import { API_TEXT } from '../domain/messages';
+import { present, presentPayload, resolve, seesGroup, seesProject, seesUser, visibilityOf, type Visibility } from './visibility';
 
 /** A group with its project counts in `state`. */
 function withCountsOf(state: DomainState, g: Group): Group {
@@ -49,6 +53,10 @@ const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const CREDIT_AMOUNT_RE = /^(\d{1,10})(\.\d{1,6})?$/;
 /** Largest credit amount a code may carry (as for a usage record). */
 export const MAX_AMOUNT = 1_000_000_000;
+/** Usage `at` may lie at most this far in the future (SPEC §10). */
+export const USAGE_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** Usage `at` may not lie before this instant (1970-01-01T00:00:00Z). */
+export const USAGE_EARLIEST_MS = 0;
 const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export function apiDiagnostic(d: Diagnostic): ApiDiagnostic {
@@ -122,7 +130,7 @@ export class BillingService {
     return s.tx(() => {
       if (s.hasDomain()) {
         if (opts.adminToken) {
-          s.setUserToken(s.adminUserId, sha256(opts.adminToken));
+          s.setUserToken(s.adminUserId, s.tokenKey(opts.adminToken));
           s.reload();
         }
         return { created: false };
@@ -134,7 +142,7 @@ export class BillingService {
       s.db
         .prepare('INSERT INTO domain (id, name, main_group_id, sub_group_limit, admin_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(newId('domain'), opts.domain, mainId, DEFAULT_SUB_GROUP_LIMIT, adminId, now);
-      s.insertUser({ id: adminId, email: opts.adminEmail, name: 'Billing admin', role: 'billing_admin' }, sha256(token), now);
+      s.insertUser({ id: adminId, email: opts.adminEmail, name: 'Billing admin', role: 'billing_admin' }, s.tokenKey(token), now);
       const main: Group = {
         id: mainId,
         name: opts.domain,
@@ -172,14 +180,17 @@ export class BillingService {
     return out;
   }
 
+  /** What `actor` sees (visibility.ts); asked before any rule runs. */
+  vis(actor: User): Visibility {
+    return visibilityOf(this.state, actor);
+  }
+
   canSeeGroup(actor: User, groupId: string): boolean {
-    return this.isAdmin(actor) || this.memberships(actor).has(groupId);
+    return seesGroup(this.vis(actor), groupId);
   }
 
   canSeeProject(actor: User, p: Project): boolean {
-    if (this.isAdmin(actor)) return true;
-    const m = this.memberships(actor);
-    return m.has(this.state.domain.mainGroupId) || m.has(p.billingGroupId);
+    return seesProject(this.vis(actor), p);
   }
 
   visibleProjects(actor: User): Project[] {
@@ -189,40 +200,35 @@ export class BillingService {
     return this.state.projects.filter((p) => m.has(p.billingGroupId));
   }
 
-  /** A live group by path id: 404 when unknown. */
-  liveGroup(id: string): Group {
+  /** A live group by id as `actor` sees it: 404 when unknown or not visible. */
+  liveGroup(id: string, actor?: User, path?: (string | number)[]): Group {
     const g = this.store.group(id);
-    if (!g) throw ruleViolation('GROUP_NOT_FOUND', { ref: id });
-    return g;
+    if (!actor) return resolve('group', id, g, () => true, path);
+    const v = this.vis(actor);
+    return resolve('group', id, g, (x) => seesGroup(v, x.id), path);
   }
 
-  /** A group the caller may read: 404 when unknown, 403 when not a member. */
+  /** A group the caller may read: 404 when unknown or not visible (deleted groups: admins only). */
   readableGroup(actor: User, id: string, opts: { allowDeleted?: boolean } = {}): Group {
-    const g = this.store.group(id);
-    if (g) {
-      if (!this.canSeeGroup(actor, id)) throw forbidden(`You are not a member of billing group ${JSON.stringify(g.name)}. Ask a billing admin for a permission on it.`);
-      return g;
-    }
-    if (opts.allowDeleted) {
-      const d = this.store.deletedGroup(id);
-      if (d) {
-        if (!this.isAdmin(actor)) throw forbidden('Billing group was deleted; only a billing_admin can read its records.');
-        return d;
-      }
-    }
-    throw ruleViolation('GROUP_NOT_FOUND', { ref: id });
+    const v = this.vis(actor);
+    const g = this.store.group(id) ?? (opts.allowDeleted && v.admin ? this.store.deletedGroup(id) : undefined);
+    return resolve('group', id, g, (x) => seesGroup(v, x.id));
   }
 
-  projectById(id: string): Project {
+  /** A project by id as `actor` sees it (any project when no actor): 404 when unknown or not visible. */
+  projectById(id: string, actor?: User, path?: (string | number)[]): Project {
     const p = this.store.project(id);
-    if (!p) throw ruleViolation('PROJECT_NOT_FOUND', { id });
-    return p;
+    if (!actor) return resolve('project', id, p, () => true, path);
+    const v = this.vis(actor);
+    return resolve('project', id, p, (x) => seesProject(v, x), path);
   }
 
-  userById(id: string): User {
+  /** A user by id as `actor` sees it (non-admins see only themselves): 404 otherwise. */
+  userById(id: string, actor?: User): User {
     const u = this.store.user(id);
-    if (!u) throw ruleViolation('USER_NOT_FOUND', { id });
-    return u;
+    if (!actor) return resolve('user', id, u, () => true);
+    const v = this.vis(actor);
+    return resolve('user', id, u, (x) => seesUser(v, x.id));
   }
 
   /** Run the rules for one change; throws the rule error, returns warnings and next. */
@@ -248,13 +254,12 @@ export class BillingService {
   }
 
   listGroups(actor: User): Group[] {
-    if (this.isAdmin(actor)) return this.state.groups.map(groupView);
-    const m = this.memberships(actor);
-    return this.state.groups.filter((g) => m.has(g.id)).map(groupView);
+    const v = this.vis(actor);
+    return this.state.groups.filter((g) => seesGroup(v, g.id)).map((g) => present(v, groupView(g)));
   }
 
   getGroup(actor: User, id: string): Group {
-    return groupView(this.readableGroup(actor, id));
+    return present(this.vis(actor), groupView(this.readableGroup(actor, id)));
   }
 
   groupProjects(actor: User, id: string): Project[] {
@@ -267,9 +272,7 @@ export class BillingService {
   }
 
   getProject(actor: User, id: string): Project {
-    const p = this.projectById(id);
-    if (!this.canSeeProject(actor, p)) throw forbidden('You have no membership of the billing group this project is in.');
-    return p;
+    return this.projectById(id, actor);
   }
 
   listUsers(actor: User): User[] {
@@ -278,9 +281,7 @@ export class BillingService {
   }
 
   getUser(actor: User, id: string): User {
-    const u = this.userById(id);
-    if (!this.isAdmin(actor) && u.id !== actor.id) throw forbidden('Only a billing_admin can read other users.');
-    return u;
+    return this.userById(id, actor);
   }
 
   groupPermissions(actor: User, groupId: string): Permission[] {
@@ -292,7 +293,8 @@ export class BillingService {
     const admin = this.isAdmin(actor);
     const groupIds = new Set(this.listGroups(actor).map((g) => g.id));
     const fin = this.store.finance([...groupIds]);
-    const groups = this.state.groups.filter((g) => groupIds.has(g.id)).map((g) => ({ ...groupView(g), finance: fin.get(g.id) }));
+    const v = this.vis(actor);
+    const groups = this.state.groups.filter((g) => groupIds.has(g.id)).map((g) => ({ ...present(v, groupView(g)), finance: fin.get(g.id) }));
     const projects = this.visibleProjects(actor);
     return {
       domain: this.domain(),
@@ -328,7 +330,7 @@ export class BillingService {
   }
 
   updateGroup(actor: User, id: string, patch: Partial<GroupInput>, expectedVersion?: number): WriteResult {
-    const before = this.liveGroup(id);
+    const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'updateGroup', id, group: patch, expectedVersion }, this.state);
     if (!this.persistUpdate(actor, before, r.next.groups.find((x) => x.id === id)!, r.nowIso)) {
@@ -341,7 +343,7 @@ export class BillingService {
   }
 
   deleteGroup(actor: User, id: string, confirmName: string | undefined): WriteResult {
-    const before = this.liveGroup(id);
+    const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, this.store.stateWithFinance([id]));
     this.persistDelete(actor, before, r.nowIso, this.state.permissions.filter((x) => x.billingGroupId === id));
@@ -484,7 +486,10 @@ export class BillingService {
   // ---- links --------------------------------------------------------------------------
 
   link(actor: User, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): WriteResult {
-    this.projectById(projectId);
+    this.projectById(projectId, actor);
+    // A target the caller cannot see is as unknown as a missing one; an unknown target is left
+    // to the rules (admins), which report it with its path.
+    if (!this.isAdmin(actor)) this.liveGroup(body.billingGroupId, actor, ['billingGroupId']);
     this.requireAdmin(actor);
     const change: Change = { op: 'link', projectId, billingGroupId: body.billingGroupId };
     if (body.allowTransfer !== undefined) (change as { allowTransfer?: boolean }).allowTransfer = body.allowTransfer;
@@ -492,7 +497,7 @@ export class BillingService {
   }
 
   unlink(actor: User, projectId: string): WriteResult {
-    this.projectById(projectId);
+    this.projectById(projectId, actor);
     this.requireAdmin(actor);
     return this.move(actor, projectId, { op: 'unlink', projectId });
   }
@@ -517,8 +522,8 @@ export class BillingService {
   // ---- permissions --------------------------------------------------------------------
 
   grant(actor: User, groupId: string, userId: string): WriteResult {
-    this.liveGroup(groupId);
-    this.userById(userId);
+    this.liveGroup(groupId, actor);
+    this.userById(userId, actor);
     this.requireAdmin(actor);
     const grant: Change = { op: 'grant', userId, billingGroupId: groupId };
     const r = this.check(actor, grant, stateReadBy(this.state, [grant]));
@@ -531,8 +536,8 @@ export class BillingService {
   }
 
   revoke(actor: User, groupId: string, userId: string): WriteResult {
-    this.liveGroup(groupId);
-    this.userById(userId);
+    this.liveGroup(groupId, actor);
+    this.userById(userId, actor);
     this.requireAdmin(actor);
     const revoke: Change = { op: 'revoke', userId, billingGroupId: groupId };
     const r = this.check(actor, revoke, stateReadBy(this.state, [revoke]));
@@ -568,7 +573,7 @@ export class BillingService {
     const nowIso = this.clock().toISOString();
     const token = newToken();
     const u: User = { id: newId('user'), email: body.email, name: body.name, role: body.role ?? null };
-    const hash = sha256(token);
+    const hash = this.store.tokenKey(token);
     this.store.insertUser(u, hash, nowIso);
     this.store.tokens = new Map(this.store.tokens).set(hash, u.id);
     this.commit({ ...this.state, users: [...this.state.users, u] });
@@ -578,15 +583,19 @@ export class BillingService {
   // ---- usage and invoices -------------------------------------------------------------
 
   recordUsage(actor: User, body: { projectId: string; service: string; amount: number; at?: string }): WriteResult {
+    const p = this.projectById(body.projectId, actor, ['projectId']);
     this.requireAdmin(actor);
-    const p = this.store.project(body.projectId);
-    if (!p) throw ruleViolation('PROJECT_NOT_FOUND', { id: body.projectId }, ['projectId']);
     const now = this.clock();
     let at = now;
     if (body.at !== undefined) {
       const t = TIMESTAMP_RE.test(body.at) ? Date.parse(body.at) : NaN;
       if (Number.isNaN(t)) throw badRequest(`"at" must be an RFC 3339 timestamp such as 2026-03-01T12:00:00Z (got ${JSON.stringify(body.at)}).`, { path: ['at'] });
       at = new Date(t);
+      // A bounded window, so every period usage lands in is one `close` can name (YYYY-MM).
+      if (t > now.getTime() + USAGE_MAX_AHEAD_MS) {
+        throw badRequest(API_TEXT.usageTooFuture(body.at, new Date(now.getTime() + USAGE_MAX_AHEAD_MS).toISOString()), { path: ['at'] });
+      }
+      if (t < USAGE_EARLIEST_MS) throw badRequest(API_TEXT.usageTooPast(body.at, new Date(USAGE_EARLIEST_MS).toISOString()), { path: ['at'] });
     }
     const micros = toMicros(body.amount);
     if (micros <= 0) throw badRequest('"amount" must be a positive number with at most 6 decimals.', { path: ['amount'] });
@@ -644,12 +653,10 @@ export class BillingService {
     return { id: r.id, billingGroupId: r.billing_group_id, period: r.period, lines, total: fromMicros(r.total), status: r.status, createdAt: r.created_at, paidAt: r.paid_at };
   }
 
+  /** An invoice as `actor` sees it: 404 when unknown or of a group the caller cannot see. */
   getInvoice(actor: User, id: string): Invoice {
     const inv = this.invoiceById(id);
-    if (!inv) throw notFound(`Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`);
-    if (!this.isAdmin(actor) && !this.memberships(actor).has(inv.billingGroupId)) {
-      throw forbidden('You are not a member of the billing group this invoice belongs to.');
-    }
+    if (!inv || !this.canSeeGroup(actor, inv.billingGroupId)) throw notFound(API_TEXT.invoiceNotFound(id));
     return inv;
   }
 
@@ -660,8 +667,7 @@ export class BillingService {
   }
 
   payInvoice(actor: User, id: string): WriteResult {
-    const inv = this.invoiceById(id);
-    if (!inv) throw notFound(`Invoice ${JSON.stringify(id)} does not exist.`);
+    const inv = this.getInvoice(actor, id);
     this.requireAdmin(actor);
     if (inv.status === 'paid') throw conflict(`Invoice ${id} is already paid (at ${inv.paidAt}).`);
     const nowIso = this.clock().toISOString();
@@ -688,7 +694,7 @@ export class BillingService {
   }
 
   claimCredit(actor: User, groupId: string, code: string): WriteResult {
-    this.liveGroup(groupId);
+    this.liveGroup(groupId, actor);
     this.requireAdmin(actor);
     const { kind, amount } = parseCreditCode(code);
     const key = code.toUpperCase();
@@ -705,9 +711,9 @@ export class BillingService {
   }
 
   refundCredit(actor: User, groupId: string, creditId: string): WriteResult {
-    this.liveGroup(groupId);
+    this.liveGroup(groupId, actor);
     const c = this.creditById(creditId);
-    if (!c || c.billingGroupId !== groupId) throw notFound(`Credit ${JSON.stringify(creditId)} does not exist in billing group ${groupId}.`);
+    if (!c || c.billingGroupId !== groupId) throw notFound(API_TEXT.creditNotFound(creditId, groupId));
     this.requireAdmin(actor);
     if (c.kind !== 'paid') throw conflict(`Credit ${creditId} is a free credit; only paid credits can be refunded.`);
     if (c.status !== 'active') throw conflict(`Credit ${creditId} is already ${c.status}.`);
@@ -743,6 +749,7 @@ export class BillingService {
       after: string | null;
     }[];
     const page = rows.slice(0, limit);
+    const v = this.vis(actor);
     const items = page.map((r) => ({
       id: r.id,
       billingGroupId: r.billing_group_id,
@@ -750,8 +757,8 @@ export class BillingService {
       actor: r.actor,
       action: r.action,
       target: r.target,
-      before: r.before === null ? null : JSON.parse(r.before),
-      after: r.after === null ? null : JSON.parse(r.after),
+      before: r.before === null ? null : presentPayload(v, JSON.parse(r.before)),
+      after: r.after === null ? null : presentPayload(v, JSON.parse(r.after)),
     }));
     const out: { items: BillingEvent[]; nextCursor?: string } = { items };
     if (rows.length > limit) out.nextCursor = Buffer.from(`e:${page[page.length - 1].seq}`).toString('base64url');

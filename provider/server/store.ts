@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import type { DomainInfo, DomainState, Group, GroupFinance, Permission, Project, User } from '../domain/types';
 import { fromMicros, newId, sha256 } from './ids';
 import { migrate } from './migrations';
+import { cacheKey, keyedTokenHash, loadServerSecret } from './secrets';
 
 export interface EventInput {
   billingGroupId: string;
@@ -76,14 +77,24 @@ export function withCounts(state: DomainState): DomainState {
 export interface StoreOptions {
   /** SQLite file, or `:memory:`. */
   file: string;
+  /**
+   * SQLite `synchronous`: `FULL` (default) syncs the WAL on every commit, so an
+   * acknowledged write survives a power loss; `NORMAL` survives a process crash only
+   * (docs/api.md "Durability", figures in docs/performance.md).
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 export class Store {
   readonly db: Database.Database;
   /** Domain state of the live (not deleted) groups. Replaced, never mutated. */
   state!: DomainState;
-  /** sha256(token) -> user id. Replaced, never mutated. */
+  /** keyed token hash (`tokenKey`) -> user id. Replaced, never mutated. */
   tokens: Map<string, string> = new Map();
+  /** Plain sha256(token) -> user id, for rows written before migration 3 (re-keyed on use). */
+  private legacyTokens: Map<string, string> = new Map();
+  /** The server secret (secrets.ts); never leaves the process except in its own table. */
+  private readonly secret: Buffer;
   /** The user created with the domain (its token can be reset from the environment). */
   adminUserId = '';
   private indexes!: { groups: Map<string, Group>; projects: Map<string, Project>; users: Map<string, User> };
@@ -97,7 +108,7 @@ export class Store {
   constructor(options: StoreOptions) {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     // Checkpoint less often: hot pages (projects, event index leaves) are then copied once per
@@ -105,6 +116,7 @@ export class Store {
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('journal_size_limit = 67108864');
     migrate(this.db);
+    this.secret = loadServerSecret(this.db);
     this.runTx = this.db.transaction((fn: () => unknown) => fn());
     if (this.hasDomain()) this.reload();
   }
@@ -147,12 +159,13 @@ export class Store {
         created_at: string;
       }[]
     ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at }));
-    const userRows = this.sql('SELECT id, email, name, role, token_hash FROM users ORDER BY rowid').all() as {
+    const userRows = this.sql('SELECT id, email, name, role, token_hash, token_scheme FROM users ORDER BY rowid').all() as {
       id: string;
       email: string;
       name: string;
       role: 'billing_admin' | null;
       token_hash: string;
+      token_scheme: string;
     }[];
     const users = userRows.map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role }));
     const permissions = (
@@ -162,7 +175,8 @@ export class Store {
         created_at: string;
       }[]
     ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at }));
-    this.tokens = new Map(userRows.map((r) => [r.token_hash, r.id]));
+    this.tokens = new Map(userRows.filter((r) => r.token_scheme !== 'sha256').map((r) => [r.token_hash, r.id]));
+    this.legacyTokens = new Map(userRows.filter((r) => r.token_scheme === 'sha256').map((r) => [r.token_hash, r.id]));
     this.setState(withCounts({ domain, groups, projects, users, permissions }));
   }
 
@@ -216,9 +230,25 @@ export class Store {
     return this.indexes.users.get(id);
   }
 
+  /** The stored (keyed) hash of a token. */
+  tokenKey(token: string): string {
+    return keyedTokenHash(this.secret, token);
+  }
+
+  /** The key that seals this token's idempotency entries (secrets.ts). */
+  cacheKey(token: string): Buffer {
+    return cacheKey(this.secret, token);
+  }
+
   userByToken(token: string): User | undefined {
-    const id = this.tokens.get(sha256(token));
-    return id ? this.user(id) : undefined;
+    const id = this.tokens.get(this.tokenKey(token));
+    if (id) return this.user(id);
+    const legacy = this.legacyTokens.size > 0 ? this.legacyTokens.get(sha256(token)) : undefined;
+    if (!legacy) return undefined;
+    // A token hashed before migration 3: re-key it now that we hold the token.
+    this.tx(() => this.setUserToken(legacy, this.tokenKey(token)));
+    this.reload();
+    return this.user(legacy);
   }
 
   /** A group that was deleted: still known for its invoices and events. */
@@ -346,12 +376,14 @@ export class Store {
     this.sql('UPDATE projects SET billing_group_id = ?, effective_from = ? WHERE id = ?').run(billingGroupId, effectiveFrom, id);
   }
 
+  /** `tokenHash` is `tokenKey(token)`. */
   insertUser(u: User, tokenHash: string, at: string): void {
-    this.sql('INSERT INTO users (id, email, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(u.id, u.email, u.name, u.role, tokenHash, at);
+    this.sql("INSERT INTO users (id, email, name, role, token_hash, token_scheme, created_at) VALUES (?, ?, ?, ?, ?, 'hmac', ?)").run(u.id, u.email, u.name, u.role, tokenHash, at);
   }
 
+  /** `tokenHash` is `tokenKey(token)`. */
   setUserToken(id: string, tokenHash: string): void {
-    this.sql('UPDATE users SET token_hash = ? WHERE id = ?').run(tokenHash, id);
+    this.sql("UPDATE users SET token_hash = ?, token_scheme = 'hmac' WHERE id = ?").run(tokenHash, id);
   }
 
   insertPermission(p: Permission): void {

@@ -186,7 +186,7 @@ export class TerraformProvider {
       GetMetadata: wrap('GetMetadata', 'diagnostics', async () => this.getMetadata()),
       GetProviderSchema: wrap('GetProviderSchema', 'diagnostics', async () => this.getProviderSchema()),
       ValidateProviderConfig: wrap('ValidateProviderConfig', 'diagnostics', async (r) => this.validateProviderConfig(r)),
-      ConfigureProvider: wrap('ConfigureProvider', 'diagnostics', async (r) => this.configureProvider(r)),
+      ConfigureProvider: wrap('ConfigureProvider', 'diagnostics', async (r) => this.probe(this.configureProvider(r))),
       ValidateResourceConfig: wrap('ValidateResourceConfig', 'diagnostics', async (r) => this.validateResourceConfig(r)),
       ValidateDataResourceConfig: wrap('ValidateDataResourceConfig', 'diagnostics', async (r) => this.validateDataResourceConfig(r)),
       UpgradeResourceState: wrap('UpgradeResourceState', 'diagnostics', async (r) => this.upgradeResourceState(r)),
@@ -243,6 +243,22 @@ export class TerraformProvider {
       }
     }
     return { diagnostics };
+  }
+
+  /**
+   * One `GET /v1/health` after configuring: when the API cannot be reached, Terraform gets one
+   * error naming the URL here, instead of one per resource and data source later.
+   */
+  async probe(res: Req): Promise<Req> {
+    const diagnostics = res.diagnostics as ProtoDiagnostic[];
+    const client = this.#client as Partial<BillingClient> | undefined;
+    if (hasError(diagnostics) || typeof client?.health !== 'function') return res;
+    try {
+      await client.health();
+    } catch (e) {
+      if ((e as { isTransport?: boolean }).isTransport) return { diagnostics: [...diagnostics, ...errorToDiagnostics(e, 'ConfigureProvider')] };
+    }
+    return res;
   }
 
   configureProvider(req: ConfigRequest): Req {

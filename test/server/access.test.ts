@@ -52,7 +52,8 @@ test('users: created with a token shown once; the token works; e-mails are uniqu
   const me = f.as(r.data.token);
   expect(expectOk(await me.get('/v1/users')).items).toEqual([{ id: r.data.id, email: 'new@example.com', name: 'New', role: null }]);
   expect(expectOk(await me.get(`/v1/users/${r.data.id}`))).toEqual({ id: r.data.id, email: 'new@example.com', name: 'New', role: null });
-  expectError(await me.get(`/v1/users/${admin2.id}`), 403, 'FORBIDDEN');
+  // Another user is outside a non-admin's view: 404 like an unknown id (SPEC §10).
+  expectError(await me.get(`/v1/users/${admin2.id}`), 404, 'USER_NOT_FOUND');
   expectError(await f.admin.get('/v1/users/usr-ffffffffffffffff'), 404, 'USER_NOT_FOUND');
   const all = expectOk(await f.admin.get('/v1/users')).items;
   expect(all.length).toBeGreaterThanOrEqual(6);
@@ -63,16 +64,15 @@ test('users: created with a token shown once; the token works; e-mails are uniqu
   expectError(await me.post('/v1/users', { email: 'y@example.com', name: 'y' }), 403, 'FORBIDDEN');
 });
 
-test('non-admins cannot write anything (403 after path-id 404s)', async () => {
+test('non-admins cannot write anything (403 on visible objects, 404 on the others)', async () => {
   const u = f.as(mainMember.token);
   const writes = [
     () => u.post('/v1/billing-groups', { name: 'x', billingEmails: ['a@b.com'], invoiceEmails: ['a@b.com'] }),
     () => u.patch(`/v1/billing-groups/${f.mainId}`, { billingEmails: ['a@b.com'] }),
-    () => u.del(`/v1/billing-groups/${sub.id}?confirmName=Sub`),
     () => u.post('/v1/projects', { name: 'x' }),
-    () => u.put(`/v1/projects/${pMain.id}/billing-group`, { billingGroupId: sub.id }),
+    () => u.put(`/v1/projects/${pMain.id}/billing-group`, { billingGroupId: f.mainId }),
     () => u.del(`/v1/projects/${pSub.id}/billing-group`),
-    () => u.put(`/v1/billing-groups/${sub.id}/permissions/${mainMember.id}`),
+    () => u.put(`/v1/billing-groups/${f.mainId}/permissions/${mainMember.id}`),
     () => u.del(`/v1/billing-groups/${f.mainId}/permissions/${mainMember.id}`),
     () => u.post('/v1/users', { email: 'z@example.com', name: 'z' }),
     () => u.post('/v1/usage', { projectId: pMain.id, service: 'compute', amount: 1 }),
@@ -80,9 +80,14 @@ test('non-admins cannot write anything (403 after path-id 404s)', async () => {
     () => u.post(`/v1/billing-groups/${f.mainId}/credits`, { code: 'FREE-10' }),
   ];
   for (const w of writes) expectError(await w(), 403, 'FORBIDDEN');
+  // The sub group is outside a main member's view: it does not exist for them.
+  expectError(await u.del(`/v1/billing-groups/${sub.id}?confirmName=Sub`), 404, 'GROUP_NOT_FOUND');
+  expectError(await u.put(`/v1/projects/${pMain.id}/billing-group`, { billingGroupId: sub.id }), 404, 'GROUP_NOT_FOUND');
+  expectError(await u.put(`/v1/billing-groups/${sub.id}/permissions/${mainMember.id}`), 404, 'GROUP_NOT_FOUND');
   expectError(await u.patch('/v1/billing-groups/bg-ffffffffffffffff', { name: 'x' }), 404, 'GROUP_NOT_FOUND');
   expectError(await u.put('/v1/projects/prj-ffffffffffffffff/billing-group', { billingGroupId: sub.id }), 404, 'PROJECT_NOT_FOUND');
-  expectError(await u.put(`/v1/billing-groups/${sub.id}/permissions/usr-ffffffffffffffff`), 404, 'USER_NOT_FOUND');
+  expectError(await u.put(`/v1/billing-groups/${f.mainId}/permissions/usr-ffffffffffffffff`), 404, 'USER_NOT_FOUND');
+  expectError(await u.put(`/v1/billing-groups/${f.mainId}/permissions/${subMember.id}`), 404, 'USER_NOT_FOUND');
   // Nothing changed.
   expect(expectOk(await f.admin.get(`/v1/projects/${pMain.id}`)).billingGroupId).toBe(f.mainId);
   // A second billing_admin may write.
@@ -100,8 +105,8 @@ test('a main-group member sees the main group and every project', async () => {
   const projects = expectOk(await u.get('/v1/projects')).items.map((p: { id: string }) => p.id);
   expect(projects).toEqual(expect.arrayContaining([pMain.id, pSub.id, pOther.id]));
   expect(expectOk(await u.get(`/v1/projects/${pOther.id}`)).id).toBe(pOther.id);
-  expectError(await u.get(`/v1/billing-groups/${sub.id}`), 403, 'FORBIDDEN');
-  expectError(await u.get(`/v1/billing-groups/${sub.id}/projects`), 403, 'FORBIDDEN');
+  expectError(await u.get(`/v1/billing-groups/${sub.id}`), 404, 'GROUP_NOT_FOUND');
+  expectError(await u.get(`/v1/billing-groups/${sub.id}/projects`), 404, 'GROUP_NOT_FOUND');
 });
 
 test('a sub-group member sees only that group and its projects', async () => {
@@ -109,9 +114,9 @@ test('a sub-group member sees only that group and its projects', async () => {
   expect(expectOk(await u.get('/v1/billing-groups')).items.map((g: { id: string }) => g.id)).toEqual([sub.id]);
   expect(expectOk(await u.get(`/v1/billing-groups/${sub.id}`)).id).toBe(sub.id);
   expect(expectOk(await u.get('/v1/projects')).items.map((p: { id: string }) => p.id)).toEqual([pSub.id]);
-  expectError(await u.get(`/v1/projects/${pMain.id}`), 403, 'FORBIDDEN');
-  expectError(await u.get(`/v1/billing-groups/${f.mainId}`), 403, 'FORBIDDEN');
-  expectError(await u.get(`/v1/billing-groups/${other.id}/permissions`), 403, 'FORBIDDEN');
+  expectError(await u.get(`/v1/projects/${pMain.id}`), 404, 'PROJECT_NOT_FOUND');
+  expectError(await u.get(`/v1/billing-groups/${f.mainId}`), 404, 'GROUP_NOT_FOUND');
+  expectError(await u.get(`/v1/billing-groups/${other.id}/permissions`), 404, 'GROUP_NOT_FOUND');
   expectError(await u.get('/v1/billing-groups/bg-ffffffffffffffff'), 404, 'GROUP_NOT_FOUND');
   const perms = expectOk(await u.get(`/v1/billing-groups/${sub.id}/permissions`)).items;
   expect(perms).toEqual([{ userId: subMember.id, billingGroupId: sub.id, createdAt: expect.any(String) }]);
@@ -126,7 +131,7 @@ test('a sub-group member sees only that group and its projects', async () => {
 test('moving a project changes who sees it at once', async () => {
   const p = await f.project('moving');
   const u = f.as(subMember.token);
-  expectError(await u.get(`/v1/projects/${p.id}`), 403, 'FORBIDDEN');
+  expectError(await u.get(`/v1/projects/${p.id}`), 404, 'PROJECT_NOT_FOUND');
   await f.link(p.id, sub.id);
   expect(expectOk(await u.get(`/v1/projects/${p.id}`)).billingGroupId).toBe(sub.id);
 });

@@ -166,7 +166,8 @@ test('a member reads the invoices of their group; others are forbidden', async (
   expectOk(await f.admin.put(`/v1/billing-groups/${g.id}/permissions/${member.id}`));
   expect(expectOk(await f.as(member.token).get(`/v1/invoices/${inv.id}`)).id).toBe(inv.id);
   expect(expectOk(await f.as(member.token).get(`/v1/billing-groups/${g.id}/invoices`)).items).toHaveLength(1);
-  expectError(await f.as(outsider.token).get(`/v1/invoices/${inv.id}`), 403, 'FORBIDDEN');
+  expectError(await f.as(outsider.token).get(`/v1/invoices/${inv.id}`), 404, 'NOT_FOUND');
+  expectError(await f.as(outsider.token).post(`/v1/invoices/${inv.id}/pay`), 404, 'NOT_FOUND');
   expectError(await f.as(member.token).post(`/v1/invoices/${inv.id}/pay`), 403, 'FORBIDDEN');
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../provider/cli/serve';
 import { sha256 } from '../../provider/server/ids';
+import { keyedTokenHash } from '../../provider/server/secrets';
 import { client, expectError, expectOk, Fixture, groupBody } from './client';
 
 let dir: string;
@@ -142,7 +143,7 @@ test('two servers on one file stay consistent (the view follows the commits of t
   }
 });
 
-test('tokens are stored only as SHA-256 and never logged', async () => {
+test('tokens are stored only as keyed hashes and never logged', async () => {
   const dbFile = join(dir, 'tokens.db');
   const out: string[] = [];
   const spies = [process.stdout, process.stderr].map((s) =>
@@ -177,7 +178,11 @@ test('tokens are stored only as SHA-256 and never logged', async () => {
   expect(logged).toContain('incoming request');
   for (const secret of ['admin-secret-token-value', userToken, 'wrong-secret-token']) expect(logged).not.toContain(secret);
   const db = new Database(dbFile, { readonly: true });
-  const rows = db.prepare('SELECT token_hash FROM users').all() as { token_hash: string }[];
+  const rows = db.prepare('SELECT token_hash, token_scheme FROM users').all() as { token_hash: string; token_scheme: string }[];
+  const secret = db.prepare("SELECT value FROM server_secrets WHERE name = 'token-key'").pluck().get() as Buffer;
   db.close();
-  expect(rows.map((r) => r.token_hash).sort()).toEqual([sha256('admin-secret-token-value'), sha256(userToken)].sort());
+  // Keyed with the server secret (SPEC §10), not a plain SHA-256.
+  expect(rows.map((r) => r.token_hash).sort()).toEqual([keyedTokenHash(secret, 'admin-secret-token-value'), keyedTokenHash(secret, userToken)].sort());
+  expect(rows.map((r) => r.token_hash)).not.toContain(sha256(userToken));
+  expect(rows.every((r) => r.token_scheme === 'hmac')).toBe(true);
 });

@@ -47,10 +47,13 @@ test('a database of schema version 1 is migrated with its data', () => {
   store.close();
 });
 
-test('pragmas: WAL, synchronous NORMAL, foreign keys on', () => {
+test('pragmas: WAL, synchronous FULL by default (NORMAL on request), foreign keys on', () => {
+  const normal = new Store({ file: join(dir, 'pragmas-normal.db'), synchronous: 'NORMAL' });
+  expect(normal.db.pragma('synchronous', { simple: true })).toBe(1);
+  normal.close();
   const store = new Store({ file: join(dir, 'pragmas.db') });
   expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-  expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+  expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
   expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
   expect(Number(store.db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
   store.close();

@@ -82,11 +82,13 @@ export function errorToDiagnostics(e: unknown, action: string): ProtoDiagnostic[
   if (looksLikeApiError(e)) {
     const where = e.request ? ` (${e.request})` : '';
     const violations = Array.isArray(e.violations) && e.violations.length > 0 ? e.violations : [{ code: e.code, message: e.message }];
+    // No HTTP answer at all: the message says which URL and what to check; nothing was refused.
+    const transport = !e.status && (e.code === 'NETWORK_ERROR' || e.code === 'TIMEOUT');
     return violations.map((v) => {
       const d: ProtoDiagnostic = {
         severity: 'ERROR',
         summary: `${v.code}: ${v.message}`,
-        detail: `The Billing API refused ${action}${where}${e.status ? ` with HTTP ${e.status}` : ''}.`,
+        detail: transport ? `No answer from the Billing API while ${action}${where}.` : `The Billing API refused ${action}${where}${e.status ? ` with HTTP ${e.status}` : ''}.`,
       };
       if (Array.isArray(v.path) && v.path.length > 0) d.attribute = attributePath(v.path);
       return d;
