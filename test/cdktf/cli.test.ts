@@ -122,6 +122,10 @@ describe.each(FLAVORS)('examples/cdktf with $cli', ({ cli, fixes }) => {
     expect([...after.keys()].filter((p) => p.endsWith('/constructs') || p.endsWith(`/${library}`)).sort()).toEqual([`node_modules/${library}`, 'node_modules/constructs'].sort());
     expect(fs.existsSync(path.join(project, 'node_modules', 'cloudbilling', 'test'))).toBe(false);
     expect(fs.existsSync(path.join(project, 'node_modules', 'cloudbilling', 'bench'))).toBe(false);
+    // The server is not part of this install, and says what to add for it.
+    const serve = await run(path.join(project, 'node_modules', '.bin', 'cloudbilling'), ['serve', '--port', '0'], project, env, 60_000);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('npm install better-sqlite3 fastify @fastify/swagger');
   });
 
   it('type-checks the example under the tsconfig init wrote', async () => {
