@@ -1,5 +1,11 @@
 /**
- * Whole-stack billing rules at CDKTF synth (SPEC §5 "Plan time", issue 5).
+ * Whole-stack billing rules at CDKTF and CDK Terrain synth (SPEC §5 "Plan time", issue 5;
+ * issue 13: one module for both construct libraries).
+ *
+ * `billingRulesFor(lib)` binds them to one library (`cdktf` or `cdktn`, which have the same
+ * API); `cloudbilling/cdktf` and `cloudbilling/cdktn` each re-export the bound functions.
+ * The lib-dependent half (collecting resources, tokens, the Aspect) lives in that one
+ * closure, which is why this stays one file of ~500 lines; the pure helpers sit above it.
  *
  * `enableBillingRules(stack)` adds an Aspect that, on every synth, collects the stack's
  * `cloudbilling_*` resources, turns them into the change list of SPEC §3 and runs the one
@@ -34,7 +40,6 @@ import { diagnostic, messageOf } from '../domain/messages';
 import { toCamel, convertKeys } from '../domain/naming';
 import { evaluate } from '../domain/rules';
 import type { Change, Diagnostic, DomainState, GroupInput } from '../domain/types';
-
 
 /**
  * What the rules use of a construct library. `cdktf` (0.21) and `cdktn` (0.24) both have
@@ -132,11 +137,9 @@ const DEFAULT_PROVIDER = 'cloudbilling';
 const MAIN_ID = 'synth:main';
 const PLACEHOLDER_PAYMENT = { type: 'card', reference: 'synth:payment' } as const;
 
-
 function kindOf(type: string): Kind {
   return (Object.keys(BILLING_RESOURCE_TYPES) as Kind[]).find((k) => BILLING_RESOURCE_TYPES[k] === type)!;
 }
-
 
 const PLAIN_REFERENCE = /^\$\{(?:var\.[A-Za-z0-9_-]+|(?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_]+)\}$/;
 
@@ -145,7 +148,6 @@ interface Built {
   /** Change index -> where it comes from. */
   origin: { entry: Entry; instance?: number }[];
 }
-
 
 /** A domain in which the stack's changes can only break rules by themselves. */
 function syntheticState(changes: Change[], subGroupLimit: number): DomainState {
@@ -181,11 +183,9 @@ function syntheticState(changes: Change[], subGroupLimit: number): DomainState {
   };
 }
 
-
 function label(o: { entry: Entry; instance?: number }): string {
   return o.instance === undefined ? o.entry.construct.node.path : `${o.entry.construct.node.path}[${o.instance}]`;
 }
-
 
 /** One line for a construct validation: `CODE (attribute, instance n): summary. detail`. */
 export function formatStackDiagnostic(d: Pick<StackDiagnostic, 'code' | 'summary' | 'detail' | 'path' | 'instance'>): string {
@@ -236,14 +236,12 @@ export interface BillingRulesAspect {
 export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
   const { Annotations, Aspects, DefaultTokenResolver, StringConcat, TerraformResource, TerraformStack, Token, Tokenization } = lib;
 
-
   function isBillingResource(node: IConstruct): node is CdkResource {
     return (
       TerraformResource.isTerraformResource(node) &&
       (Object.values(BILLING_RESOURCE_TYPES) as string[]).includes((node as CdkResource).terraformResourceType)
     );
   }
-
 
   /** The Terraform expression a token stands for, e.g. `${cloudbilling_billing_group.team_a.id}`. */
   function expressionOf(stack: CdkStack, value: unknown): unknown {
@@ -253,7 +251,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
       resolver: new DefaultTokenResolver(new StringConcat()),
     });
   }
-
 
   /** `value` unless it is a token (unknown at synth): then `undefined`. */
   function known(value: unknown): unknown {
@@ -275,7 +272,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
     return v.map((e) => known(e));
   }
 
-
   function collect(stack: CdkStack): Entry[] {
     const entries: Entry[] = [];
     for (const node of stack.node.findAll()) {
@@ -295,7 +291,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
     }
     return entries;
   }
-
 
   /**
    * Turn entries into one change list. `standalone` entries (unknown multiplicity) are built
@@ -377,7 +372,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
     return { changes, origin };
   }
 
-
   function run(stack: CdkStack, entries: Entry[], all: Entry[], subGroupLimit: number): StackCheckResult {
     const { changes, origin } = build(stack, entries, all);
     if (changes.length === 0) return { errors: [], warnings: [] };
@@ -404,7 +398,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
       warnings: result.warnings.filter((d) => SYNTH_WARNINGS.includes(d.code)).map(place),
     };
   }
-
 
   /**
    * Check a stack's billing resources with the rules engine, without synthesizing.
@@ -444,7 +437,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
       sources: origin.map((o) => (o.instance === undefined ? { constructPath: o.entry.construct.node.path } : { constructPath: o.entry.construct.node.path, instance: o.instance })),
     };
   }
-
 
   /**
    * The Aspect behind `enableBillingRules`, added to a stack. On each synth it checks the
@@ -496,7 +488,6 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
       Annotations.of(w.construct).addWarning(text);
     }
   }
-
 
   const enabled = new WeakMap<CdkStack, BillingRules>();
 
