@@ -1,14 +1,17 @@
 /**
- * The provider construct users create: the generated `CloudbillingProvider` binding, which
- * also turns the whole-stack billing rules on for its stack, so that `app.synth()` checks
- * them without a separate call (every stack with billing resources has a provider).
- * Nothing else is added; the binding itself stays generated (gen/provider).
+ * The provider construct users create: the generated `CloudbillingProvider` binding plus
+ * two steps, so that a stack needs nothing else (issue 13):
+ *  - it turns the whole-stack billing rules on for its stack, so `app.synth()` checks them;
+ *  - it seeds the stack's `.terraform.lock.hcl` at synth (provider/cdk/provider-lock.ts),
+ *    so that `cdktf diff/deploy` do not ask the public registry for a lock.
+ * The binding itself stays generated (gen/provider); it pins the provider version.
  */
-import { TerraformStack } from 'cdktf';
+import * as cdktf from 'cdktf';
 import type { Construct } from 'constructs';
-import { enableBillingRules } from './billing-rules';
+import { seedProviderLock } from '../cdk/provider-lock';
 import { CloudbillingProvider as GeneratedProvider } from './gen/provider';
 import type { CloudbillingProviderConfig } from './gen/provider';
+import { enableBillingRules } from './rules';
 
 export class CloudbillingProvider extends GeneratedProvider {
   /**
@@ -18,6 +21,7 @@ export class CloudbillingProvider extends GeneratedProvider {
    */
   constructor(scope: Construct, id: string, config: CloudbillingProviderConfig = {}) {
     super(scope, id, config);
-    enableBillingRules(TerraformStack.of(this));
+    enableBillingRules(this);
+    seedProviderLock(cdktf, this);
   }
 }

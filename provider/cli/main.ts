@@ -3,6 +3,8 @@
  * only when used (start-up stays fast), and exports `run(argv): Promise<number>`
  * returning the process exit code.
  */
+import { missingPackagesText, SERVER_PACKAGES } from '../domain/messages';
+
 const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
   serve: { load: () => import('./serve'), help: 'start the Billing API on 127.0.0.1 (SQLite)' },
   'terraform-setup': { load: () => import('./terraform-setup'), help: 'install the provider for offline `terraform init` / `tofu init` (OpenTofu)' },
@@ -37,6 +39,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cloudbilling: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
     return 2;
   }
-  const mod = await command.load();
-  return mod.run(rest);
+  const mod = await command.load().catch((e: unknown) => {
+    const missing = missingServerPackage(e);
+    if (!missing) throw e;
+    process.stderr.write(missingPackagesText(name, [missing]) + '\n');
+    return null;
+  });
+  return mod ? mod.run(rest) : 2;
+}
+
+/** The server package a failed `require` was looking for, if it is one (optional peers). */
+function missingServerPackage(e: unknown): string | undefined {
+  if (!e || typeof e !== 'object' || (e as { code?: string }).code !== 'MODULE_NOT_FOUND') return undefined;
+  const message = String((e as Error).message);
+  return SERVER_PACKAGES.find((p) => message.includes(`'${p}'`));
 }

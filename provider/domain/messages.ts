@@ -376,3 +376,18 @@ export function transportHint(code: string | undefined, url: string): string {
       return `Could not reach ${url}. Check that \`cloudbilling serve\` is running and CLOUDBILLING_API_URL (api_url in Terraform, --api-url on the CLI).`;
   }
 }
+
+// ---- Packaging ------------------------------------------------------------------------
+// The server's libraries are optional peer dependencies (docs/adr/0003-packaging.md): a
+// CDKTF, CDK Terrain or Pulumi user does not get them, and `cloudbilling serve` says how.
+
+/** Packages `cloudbilling serve` needs beyond the package's own dependencies. */
+export const SERVER_PACKAGES = ['better-sqlite3', 'fastify', '@fastify/swagger'] as const;
+
+/** The line `cloudbilling <command>` prints when `missing` (module names) are not installed. */
+export function missingPackagesText(command: string, missing: readonly string[]): string {
+  return (
+    `cloudbilling ${command} needs ${missing.join(', ')}, which are not installed: they are optional peer dependencies ` +
+    `of cloudbilling, left out for CDKTF, CDK Terrain and Pulumi users. Install them next to it: npm install ${SERVER_PACKAGES.join(' ')}`
+  );
+}

@@ -69,7 +69,10 @@ describe.each(tfEngines())('%s', (engine) => {
       });
       if (r.status !== 0) throw new Error(`the app failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
       const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-      expect(synthesized.terraform.required_providers).toEqual({ cloudbilling: { source: 'cloudbilling/cloudbilling' } });
+      // The version pin cdktf-cli needs, and the seed lock that keeps `cdktf deploy` offline.
+      const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version;
+      expect(synthesized.terraform.required_providers).toEqual({ cloudbilling: { source: 'cloudbilling/cloudbilling', version } });
+      expect(fs.readFileSync(path.join(stackDir, '.terraform.lock.hcl'), 'utf8')).toContain(`version     = "${version}"`);
       expect(Object.keys(synthesized.resource).sort()).toEqual([
         'cloudbilling_billing_group',
         'cloudbilling_group_permission',

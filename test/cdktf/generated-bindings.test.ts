@@ -1,7 +1,8 @@
 /**
- * The committed bindings in provider/cdktf/gen/ are exactly what `npm run generate`
- * produces from the provider's schema (STYLE point 8), and they are the bindings of that
- * schema: every resource and data source has its class, with the schema's attributes.
+ * The committed bindings in provider/cdktf/gen/ and provider/cdktn/gen/ are exactly what
+ * `npm run generate` produces from the provider's schema (STYLE point 8), and they are the
+ * bindings of that schema: every resource and data source has its class, with the
+ * schema's attributes, and every one pins the package's version as the provider version.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,9 +12,11 @@ import { TerraformDataSource, TerraformProvider, TerraformResource } from 'cdktf
 import * as cdktfExports from 'cloudbilling/cdktf';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { generateBindings, compareDirs, GEN_DIR } = require('../../scripts/generate-cdktf.js') as {
-  generateBindings(schema: unknown, outDir: string): Promise<string[]>;
+const { generateBindings, compareDirs, packageVersion, FLAVORS, GEN_DIR } = require('../../scripts/generate-cdktf.js') as {
+  generateBindings(schema: unknown, outDir: string, flavor?: 'cdktf' | 'cdktn', version?: string): Promise<string[]>;
   compareDirs(expected: string, actual: string): string[];
+  packageVersion(): string;
+  FLAVORS: Record<'cdktf' | 'cdktn', { genDir: string; library: string }>;
   GEN_DIR: string;
 };
 
@@ -27,6 +30,25 @@ describe('generated CDKTF bindings', () => {
   it('are up to date with the provider schema (run `npm run generate` when this fails)', async () => {
     await generateBindings(providersSchemaJson(), tmp);
     expect(compareDirs(GEN_DIR, tmp)).toEqual([]);
+  });
+
+  it('for CDK Terrain are up to date too, and import cdktn, never cdktf', async () => {
+    const out = path.join(tmp, 'cdktn');
+    await generateBindings(providersSchemaJson(), out, 'cdktn');
+    expect(compareDirs(FLAVORS.cdktn.genDir, out)).toEqual([]);
+    const provider = fs.readFileSync(path.join(FLAVORS.cdktn.genDir, 'provider', 'index.ts'), 'utf8');
+    expect(provider).toContain("import * as cdktn from 'cdktn';");
+    expect(provider).not.toMatch(/from 'cdktf'/);
+  });
+
+  it('pin the provider version of package.json, and follow it when it changes', async () => {
+    for (const { genDir } of Object.values(FLAVORS)) {
+      expect(fs.readFileSync(path.join(genDir, 'provider', 'index.ts'), 'utf8')).toContain(`providerVersion: '${packageVersion()}'`);
+    }
+    const bumped = path.join(tmp, 'bumped');
+    await generateBindings(providersSchemaJson(), bumped, 'cdktf', '9.9.9');
+    expect(compareDirs(GEN_DIR, bumped)).toContain('~ provider/index.ts');
+    expect(fs.readFileSync(path.join(bumped, 'provider', 'index.ts'), 'utf8')).toContain("providerVersion: '9.9.9'");
   });
 
   it('detect a schema change', async () => {
