@@ -53,9 +53,8 @@ resource "cloudbilling_billing_group" "mobile" {
   payment_method = { type = "card", reference = "pm_example_card_mobile" }
   details        = { company = "Example Inc. (Mobile)" }
 
-  # Created after the main group has its payment method; the plan checks
-  # MAIN_PAYMENT_REQUIRED against the payment method planned for it.
-  depends_on = [cloudbilling_main_billing_group.main]
+  # No depends_on needed: the plan checks MAIN_PAYMENT_REQUIRED against the payment
+  # method planned for the main group, and one apply writes the whole change.
 }
 
 resource "cloudbilling_billing_group" "security" {
@@ -65,8 +64,6 @@ resource "cloudbilling_billing_group" "security" {
   payment_method = { type = "card", reference = "pm_example_card_security" }
   # Set to true to make plans that delete or replace this group fail.
   deletion_protection = false
-
-  depends_on = [cloudbilling_main_billing_group.main]
 }
 
 resource "cloudbilling_billing_group" "partners" {
@@ -74,8 +71,6 @@ resource "cloudbilling_billing_group" "partners" {
   billing_emails = ["partners@example.com"]
   invoice_emails = ["ap@example.com"]
   payment_method = { type = "account", reference = "pm_example_account_partners" }
-
-  depends_on = [cloudbilling_main_billing_group.main]
 }
 
 data "cloudbilling_project" "chatbot" {

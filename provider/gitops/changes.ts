@@ -101,7 +101,10 @@ export function mapPlan(plan: ParsedPlan, state: DomainState): Mapping {
           note(r, `adopts the existing group ${adopted.id} of that name`);
           push({ op: 'updateGroup', id: adopted.id, group: groupFields(after, true) }, r);
         } else if (r.action === 'create' || r.action === 'replace') {
-          push({ op: 'createGroup', group: groupFields(after, true) as GroupInput }, r);
+          // The provider reserves a new group's id at plan time: links and grants of the plan name it.
+          const c: Change = { op: 'createGroup', group: groupFields(after, true) as GroupInput };
+          if (str(after.id) !== undefined) c.id = after.id as string;
+          push(c, r);
         } else if (r.action === 'update') {
           if (oldId === undefined) note(r, 'the id of the group being updated is not in the plan; the update was not checked');
           else push({ op: 'updateGroup', id: oldId, group: groupFields(after, true) }, r);

@@ -167,6 +167,8 @@ function removals(resources: PlannedResource[], state: DomainState): Removal[] {
 
 function moves(changes: Change[], origins: PlannedResource[], state: DomainState, effectiveFrom: string): Move[] {
   const groups = new Map(state.groups.map((g) => [g.id, g.name]));
+  // Groups created by the plan, by the id the provider reserved for them.
+  for (const c of changes) if (c.op === 'createGroup' && c.id !== undefined && typeof c.group.name === 'string') groups.set(c.id, c.group.name);
   const projects = new Map(state.projects.map((p) => [p.id, p]));
   const mainName = groups.get(state.domain.mainGroupId) ?? state.domain.name;
   const out: Move[] = [];

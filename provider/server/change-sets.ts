@@ -1,6 +1,6 @@
 /**
  * Change sets: a whole IaC change, registered at plan time and applied at once (SPEC §6,
- * ADR 0004). Terraform applies one resource at a time in an order the provider does not
+ * ADR 0005). Terraform applies one resource at a time in an order the provider does not
  * choose; the provider therefore registers every resource's planned §3 changes here under
  * one id when the plan walk ends, and the first `ApplyResourceChange` asks the API to apply
  * the whole set. The API judges the set as a whole against the live state and writes all

@@ -1,5 +1,5 @@
 /**
- * The change set of one provider process (SPEC §6, docs/adr/0004-whole-change-apply.md).
+ * The change set of one provider process (SPEC §6, docs/adr/0005-whole-change-apply.md).
  *
  * Terraform plans and applies one resource at a time and gives the provider no view of
  * the whole plan. This object is that view, for the process Terraform starts per walk:

@@ -1,6 +1,6 @@
 /**
  * Plan and apply of one resource instance, the way every resource goes through them
- * (SPEC §6; docs/adr/0004-whole-change-apply.md):
+ * (SPEC §6; docs/adr/0005-whole-change-apply.md):
  *
  * - `planResource`: the handler plans the values Terraform shows (planning.ts rules) and
  *   says what it means in the one change model; that becomes §3 changes

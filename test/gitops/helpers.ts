@@ -51,6 +51,14 @@ export async function planJson(tf: PreparedTerraform, env: Record<string, string
   return file;
 }
 
+/** `plan` must fail with the rule `code` (the provider judges the whole plan first, SPEC §6); returns the output. */
+export async function planFails(tf: PreparedTerraform, env: Record<string, string>, dir: string, code: string): Promise<string> {
+  const plan = await runTerraform(tf, dir, ['plan', '-input=false', '-no-color', '-out=review.tfplan'], env);
+  const out = `${plan.stdout}\n${plan.stderr}`;
+  if (plan.code !== 1 || !out.includes(`Error: ${code}:`)) throw new Error(`${tf.engine} plan should fail with ${code} (exit ${plan.code}):\n${out}`);
+  return out;
+}
+
 /** Rewrite main.tf (keeps .terraform and the state). */
 export function rewrite(dir: string, body: string): void {
   fs.writeFileSync(path.join(dir, 'main.tf'), `${REQUIRED_PROVIDERS}\nprovider "cloudbilling" {}\n\n${body}`);
