@@ -6,11 +6,13 @@
  * with the rules engine against the live snapshot: two links for one project
  * (`PROJECT_MULTI_LINK`), more sub groups than allowed counting declared and live ones
  * (`SUB_GROUP_LIMIT`), two new groups with one name (`NAME_TAKEN`), and every other rule
- * the declarations can tell. Each violation is logged on the component with its code,
- * and every resource of the failing batch is registered with a `__blocked` input that
- * its provider's `check` turns into failures (its own violations, or the batch's): so
- * the preview fails on every one of them and nothing of the domain is created.
+ * the declarations can tell. Every resource of the failing batch is registered with a
+ * `__blocked` input that its provider's `check` turns into failures (its own violations,
+ * then the rest of the batch's, since the engine shows only the first failing resource):
+ * so the preview fails with every violation and nothing of the domain is created.
  * (Rejecting the registrations instead would surface as a flood of unhandled rejections.)
+ * Deletes (groups no longer declared) are judged by the domain's inventory (inventory.ts),
+ * on which every declared resource depends.
  *
  * Declarations made in the same tick form a batch (a program declares its resources
  * synchronously); a later batch (e.g. declared inside an `apply`) is evaluated with all
@@ -22,6 +24,7 @@ import { BillingClient } from '../client/client';
 import { evaluate, normalizeName } from '../domain/rules';
 import type { Change, Diagnostic, GroupInput } from '../domain/types';
 import { fromWire, groupFields, reasonOf, UNKNOWN } from './engine';
+import { inventoryProvider, type InventoryInputs, type InventoryLink } from './inventory';
 import type { ResourceKind } from './providers';
 
 export interface BillingDomainArgs {
@@ -64,6 +67,8 @@ export class BillingDomain extends pulumi.ComponentResource {
   readonly #verdict: DomainVerdict = { errors: [], warnings: [] };
   readonly #runs: Promise<void>[] = [];
   #batch: Batch | undefined;
+  /** Registered after the first batch that passes; every declared resource depends on it (inventory.ts). */
+  #inventory: pulumi.CustomResource | undefined;
 
   constructor(name: string, args: BillingDomainArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super('cloudbilling:index:BillingDomain', name, {}, opts);
@@ -111,11 +116,15 @@ export class BillingDomain extends pulumi.ComponentResource {
       },
       /** After the gate: the reasons this resource must fail its check, if any. */
       blocked: (): string[] | undefined => decl.blocked,
-      /** A sub group waits for the main group's update (its payment method allows creating it). */
+      /**
+       * Every resource waits for the inventory (deletes judged first); a sub group also for
+       * the main group's update (its payment method allows creating it).
+       */
       dependsOn: (): pulumi.Resource[] => {
-        if (kind !== 'billingGroup') return [];
+        const out: pulumi.Resource[] = this.#inventory ? [this.#inventory] : [];
+        if (kind !== 'billingGroup') return out;
         const main = this.#decls.find((d) => d.kind === 'mainBillingGroup' && d.resource);
-        return main?.resource ? [main.resource] : [];
+        return main?.resource ? [...out, main.resource] : out;
       },
     };
   }
@@ -123,41 +132,61 @@ export class BillingDomain extends pulumi.ComponentResource {
   async #check(batch: Batch): Promise<void> {
     const fresh = this.#decls.filter((d) => !d.reported);
     try {
-      const { errors, warnings } = await this.#evaluate();
+      const { errors, warnings, inventory } = await this.#evaluate();
       for (const d of fresh) d.reported = true;
       const mine = (x: DomainDiagnostic) => fresh.some((d) => d.name === x.resource && d.kind === x.kind);
       const newErrors = errors.filter(mine);
       this.#verdict.errors.push(...newErrors);
       const newWarnings = warnings.filter(mine);
       this.#verdict.warnings.push(...newWarnings);
-      // Logged from the program, on the resource: the program is connected to the engine
-      // (a dynamic provider's pulumi.log falls back to console output, pulumi/pulumi#18253).
-      for (const w of newWarnings) {
-        const d = fresh.find((x) => x.name === w.resource && x.kind === w.kind);
-        void pulumi.log.warn(reasonOf(w), d?.resource);
+      // Warnings are logged from the program, on the resource: the program is connected to
+      // the engine (a dynamic provider's pulumi.log falls back to console output,
+      // pulumi/pulumi#18253). Never for a failing batch: a log on a resource waits for its
+      // URN, the engine stops at the first failed check, and under the real engine such a
+      // pending log kept the next `up` of the same process from ever finishing. For the
+      // same reason errors are not logged on the component: the failures carry them.
+      if (newErrors.length === 0) {
+        for (const w of newWarnings) {
+          const d = fresh.find((x) => x.name === w.resource && x.kind === w.kind);
+          void pulumi.log.warn(reasonOf(w), d?.resource);
+        }
       }
+      if (errors.length === 0 && !this.#inventory) this.#registerInventory(inventory);
       if (newErrors.length > 0) {
         const line = (e: DomainDiagnostic) => `${e.code}: ${e.kind} "${e.resource}": ${reasonOf(e).slice(e.code.length + 2)}`;
-        for (const e of newErrors) void pulumi.log.error(line(e), this);
+        // The engine stops at the first resource whose check fails and shows only its
+        // failures (the component's log lines may never be shown): so every blocked
+        // resource carries its own violations first, then all the others of the batch.
         for (const d of fresh) {
-          const own = newErrors.filter((e) => e.resource === d.name && e.kind === d.kind);
-          d.blocked = (own.length > 0 ? own : newErrors).map(own.length > 0 ? reasonOf : line);
+          const isOwn = (e: DomainDiagnostic) => e.resource === d.name && e.kind === d.kind;
+          d.blocked = [...newErrors.filter(isOwn).map(reasonOf), ...newErrors.filter((e) => !isOwn(e)).map(line)];
         }
       }
     } catch (e) {
       for (const d of fresh) d.reported = true;
       const err = e instanceof Error ? e : new Error(String(e));
-      void pulumi.log.error(`BillingDomain "${this.#name()}": the whole-program check could not run: ${err.message}`, this);
+      void pulumi.log.error(`BillingDomain "${this.#name()}": the whole-program check could not run: ${err.message}`);
     } finally {
       batch.resolve();
     }
+  }
+
+  #registerInventory(inventory: InventoryInputs): void {
+    const props: Record<string, unknown> = { ...inventory };
+    if (this.#args.apiUrl !== undefined) props.apiUrl = this.#args.apiUrl;
+    if (this.#args.token !== undefined) props.token = pulumi.secret(this.#args.token);
+    this.#inventory = new DomainInventory(
+      `${this.#name()}-inventory`,
+      props,
+      { parent: this, additionalSecretOutputs: ['token'] },
+    );
   }
 
   #name(): string {
     return (this as unknown as { __name?: string }).__name ?? 'domain';
   }
 
-  async #evaluate(): Promise<{ errors: DomainDiagnostic[]; warnings: DomainDiagnostic[] }> {
+  async #evaluate(): Promise<{ errors: DomainDiagnostic[]; warnings: DomainDiagnostic[]; inventory: InventoryInputs }> {
     const apiUrl = asText(await resolve(this.#args.apiUrl)) ?? asText(pulumi.runtime.getConfig('cloudbilling:apiUrl'));
     const token = asText(await resolve(this.#args.token)) ?? asText(pulumi.runtime.getConfig('cloudbilling:token'));
     const client = new BillingClient({ apiUrl, token });
@@ -224,7 +253,25 @@ export class BillingDomain extends pulumi.ComponentResource {
       .filter((x) => x.code !== 'MAIN_UNLINK_FORBIDDEN')
       .filter((x) => !(x.code === 'TRANSFER_NOT_ACKNOWLEDGED' && transferUnknown.has(x.index ?? -1)))
       .map(tag);
-    return { errors, warnings: r.warnings.map(tag) };
+    const inventory: InventoryInputs = { groups: [], links: [] };
+    decls.forEach((d, i) => {
+      if (d.kind === 'billingGroup' && typeof resolved[i].name === 'string' && resolved[i].name !== UNKNOWN) inventory.groups.push(resolved[i].name as string);
+    });
+    for (const c of changes) {
+      if (c.op !== 'link') continue;
+      const l: InventoryLink = { projectId: c.projectId };
+      if (c.billingGroupId !== undefined) l.billingGroupId = c.billingGroupId;
+      if (c.billingGroupName !== undefined) l.billingGroupName = c.billingGroupName;
+      inventory.links.push(l);
+    }
+    return { errors, warnings: r.warnings.map(tag), inventory };
+  }
+}
+
+/** The inventory resource (inventory.ts): `cloudbilling:DomainInventory`. */
+class DomainInventory extends pulumi.dynamic.Resource {
+  constructor(name: string, props: Record<string, unknown>, opts: pulumi.CustomResourceOptions) {
+    super(inventoryProvider, name, props, opts, 'cloudbilling', 'DomainInventory');
   }
 }
 

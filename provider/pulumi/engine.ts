@@ -77,7 +77,8 @@ function connectionOf(props: Props | undefined): Connection {
   };
 }
 
-function clientFor(props: Props | undefined): { client: BillingClient; key: string } {
+/** @internal The shared client (and its cache key) for a resource's connection; used by inventory.ts too. */
+export function clientFor(props: Props | undefined): { client: BillingClient; key: string } {
   const conn = connectionOf(props);
   const client0 = new BillingClient({ apiUrl: conn.apiUrl, token: conn.token });
   const tokenHash = createHash('sha256')
@@ -98,7 +99,8 @@ function clientFor(props: Props | undefined): { client: BillingClient; key: stri
   return { client, key };
 }
 
-function snapshotOf(client: BillingClient, key: string): Promise<Snapshot> {
+/** @internal One live snapshot per process and connection, refetched after a write. */
+export function snapshotOf(client: BillingClient, key: string): Promise<Snapshot> {
   let p = state.snapshots.get(key);
   if (!p) {
     p = client.getSnapshot();
@@ -251,7 +253,7 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {

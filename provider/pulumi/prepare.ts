@@ -48,6 +48,12 @@ export function prepareResource(kind: ResourceKind, name: string, args: object, 
     ...opts,
     additionalSecretOutputs: [...new Set([...(opts.additionalSecretOutputs ?? []), ...secrets, 'token'])],
   };
+  // `deletionProtection: true` also sets Pulumi's own `protect`, so the engine refuses the
+  // group's delete, removal or replacement itself (the provider's DELETION_PROTECTED runs
+  // only when the delete comes). The engine still deletes the unprotected resources of a
+  // destroy. Only for a plain `true` (an Output is not known here); an explicit `protect`
+  // option wins.
+  if (a.deletionProtection === true && opts.protect === undefined) outOpts.protect = true;
   const domain = opts.parent instanceof BillingDomain ? opts.parent : undefined;
   if (!domain) return { props, opts: outOpts, registered: () => undefined };
 

@@ -7,9 +7,12 @@
  * credentials come from `configure` (stack config), resource args or the environment.
  *
  * `require('cloudbilling/pulumi')` resolves from the Pulumi project's working directory
- * (where the host runs), i.e. the `cloudbilling` package the program depends on.
- * Inside this repository Node resolves the name to the package itself (self-reference
- * through `exports`), and jest maps it to the sources.
+ * (where the host runs), i.e. the `cloudbilling` package the program depends on: the host
+ * loads the serialized text with `require-from-string`, a module with no file, so Node's
+ * package self-reference does not apply and the project needs `node_modules/cloudbilling`
+ * (checked under the real engine: from this repository's root it is not found; the
+ * engine tests link it, test/helpers/pulumi.ts). In the program process jest maps the
+ * name to the sources.
  */
 import type * as pulumi from '@pulumi/pulumi';
 

@@ -78,7 +78,16 @@ test('the example program: wiring, secrets, serialized providers, no violations'
   await settle();
 
   const byName = Object.fromEntries(ours().map((r) => [r.name, r]));
-  expect(Object.keys(byName).sort()).toEqual(['api', 'engineering', 'finance-viewer', 'main', 'marketing', 'web']);
+  expect(Object.keys(byName).sort()).toEqual(['api', 'billing-inventory', 'engineering', 'finance-viewer', 'main', 'marketing', 'web']);
+  // The domain's inventory records what the program declares (its deletes are judged from it).
+  expect(byName['billing-inventory'].type).toBe('pulumi-nodejs:dynamic/cloudbilling:DomainInventory');
+  expect(byName['billing-inventory'].inputs).toMatchObject({
+    groups: ['Engineering', 'Marketing'],
+    links: [
+      { projectId: web.id, billingGroupName: 'Engineering' },
+      { projectId: api.id, billingGroupName: 'Marketing' },
+    ],
+  });
   expect(byName.engineering.type).toBe('pulumi-nodejs:dynamic/cloudbilling:BillingGroup');
   expect(byName.main.type).toBe('pulumi-nodejs:dynamic/cloudbilling:MainBillingGroup');
   expect(byName.web.type).toBe('pulumi-nodejs:dynamic/cloudbilling:ProjectLink');
@@ -158,9 +167,13 @@ describe('BillingDomain: whole-program rules at preview, before anything is regi
       const c = await providers[kind].check!({}, r.inputs);
       failures[r.name] = (c.failures ?? []).map((f) => f.reason.split(':')[0]);
     }
-    expect(failures['ops-again']).toEqual(['NAME_TAKEN']);
-    expect(failures.research).toEqual(['SUB_GROUP_LIMIT']);
-    expect(failures.second).toEqual(['PROJECT_MULTI_LINK']);
+    // Its own violations first, then the rest of the program's (the engine shows only the
+    // first resource whose check fails).
+    const all = ['NAME_TAKEN', 'SUB_GROUP_LIMIT', 'PROJECT_MULTI_LINK'];
+    expect(failures['ops-again'][0]).toBe('NAME_TAKEN');
+    expect(failures.research[0]).toBe('SUB_GROUP_LIMIT');
+    expect(failures.second[0]).toBe('PROJECT_MULTI_LINK');
+    for (const name of ['ops-again', 'research', 'second']) expect(failures[name]).toEqual(expect.arrayContaining(all));
     expect(failures.ops).toEqual(expect.arrayContaining(['NAME_TAKEN', 'SUB_GROUP_LIMIT', 'PROJECT_MULTI_LINK']));
     expect(failures.first).toEqual(expect.arrayContaining(['PROJECT_MULTI_LINK']));
     expect(rejections).toEqual([]);
@@ -180,6 +193,7 @@ describe('BillingDomain: whole-program rules at preview, before anything is regi
     await settle();
     const regs = Object.fromEntries(ours().map((r) => [r.name, r]));
     expect(regs.perm.inputs.__blocked).toEqual([expect.stringMatching(/^USER_NOT_FOUND: /)]);
+    expect(regs.link.inputs.__blocked).toEqual([expect.stringMatching(/^USER_NOT_FOUND: groupPermission "perm": /)]);
     expect(regs.one.inputs.__blocked[0]).toMatch(/^USER_NOT_FOUND: groupPermission "perm": /);
     // The sub group was ordered after the main group (its payment method comes first).
     expect(registered.findIndex((r) => r.name === 'main')).toBeLessThan(registered.findIndex((r) => r.name === 'one'));
@@ -220,7 +234,7 @@ describe('BillingDomain: whole-program rules at preview, before anything is regi
     const verdict = await domain.verdict();
     expect(verdict.errors).toEqual([]);
     await settle();
-    expect(ours().map((r) => r.name).sort()).toEqual(['g', 'l']);
+    expect(ours().map((r) => r.name).sort()).toEqual(['fine-inventory', 'g', 'l']);
     expect(ours().every((r) => r.inputs.__blocked === undefined)).toBe(true);
     expect(rejections).toEqual([]);
   });
