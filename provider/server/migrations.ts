@@ -182,7 +182,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 4,
-    name: 'change sets (whole-change apply) and who manages an object',
+    name: 'change sets (whole-change apply)',
     up: (db) =>
       db.exec(`
         CREATE TABLE change_sets (
@@ -198,9 +198,6 @@ export const MIGRATIONS: Migration[] = [
           applied_at TEXT
         );
         CREATE INDEX change_sets_workspace ON change_sets(workspace, status);
-        ALTER TABLE billing_groups ADD COLUMN managed_by TEXT;
-        ALTER TABLE projects ADD COLUMN managed_by TEXT;
-        ALTER TABLE permissions ADD COLUMN managed_by TEXT;
       `),
   },
 ];
