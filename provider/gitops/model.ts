@@ -9,13 +9,12 @@
  * tool in a place where the rules would need it): rules on it are skipped, never guessed.
  */
 import { resources, type ResourceDefinition } from '../domain/resources';
+import type { ResourceAction, ResourceKind, Values } from '../domain/change-model';
 
-export type ResourceKind = keyof typeof resources;
+export type { ResourceKind, Values };
 
-/** What the tool plans to do with one resource instance. */
-export type PlanAction = 'create' | 'update' | 'delete' | 'replace' | 'no-op' | 'forget';
-
-export type Values = Record<string, unknown>;
+/** What the tool plans to do with one resource instance (the one change model's actions). */
+export type PlanAction = ResourceAction;
 
 export interface PlannedResource {
   /** Tool address: `cloudbilling_billing_group.team`, or a Pulumi URN. */
