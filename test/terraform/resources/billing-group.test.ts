@@ -101,6 +101,17 @@ describe('with a paying main group', () => {
     expect(enumBad.map((d) => [d.code, d.path])).toEqual([['VALUE_NOT_ALLOWED', ['paymentMethod', 'type']]]);
   });
 
+  test('details left out of the configuration keep the API\'s value (SPEC §6 plain edits)', async () => {
+    const cfg = groupConfig({ details: { company: 'Acme', addressLines: ['1 Main St'] } });
+    const created = await apply(bg, processContext(server), null, cfg);
+    const without = { ...cfg, details: null, billingEmails: ['ap@example.com'] };
+    const p = await plan(bg, processContext(server), created, without);
+    expect(p.planned!.details).toEqual(created.details); // planned as it is, not erased
+    const updated = await apply(bg, processContext(server), created, without);
+    expect(updated.details).toEqual(created.details);
+    expect((await api.getGroup(created.id as string))!).toMatchObject({ billingEmails: ['ap@example.com'], details: { company: 'Acme', addressLines: ['1 Main St'] } });
+  });
+
   test('create → read → rename → drift → destroy', async () => {
     const cfg = groupConfig({ details: { company: 'Acme' } });
     const ctx = processContext(server);
