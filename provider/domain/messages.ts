@@ -254,6 +254,14 @@ const ADAPTER_TEXT = {
       detail: `Project ${q(p.projectName ?? p.projectId)} (${p.projectId}) was moved to ${gq(p.groupName)} outside IaC${p.oursName !== undefined ? `, away from ${q(p.oursName)}` : ''}. Removing the link forgets it and does not return the project to the main group: that move is no longer this configuration's to undo.`,
     }),
   },
+  READ_ONLY_ATTRIBUTE: {
+    severity: 'error',
+    code: 'READ_ONLY_ATTRIBUTE',
+    text: (p: Record<string, any>) => ({
+      summary: `${p.attribute} cannot be set`,
+      detail: `${p.attribute} is decided by the Billing API (${p.why}). Remove it from the configuration; read it from the resource instead.`,
+    }),
+  },
   NOT_IN_CHANGE_SET: {
     severity: 'error',
     code: 'NOT_IN_CHANGE_SET',

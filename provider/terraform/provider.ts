@@ -42,6 +42,8 @@ import {
 } from './protocol/schema';
 import { log } from './protocol/log';
 import { applyProblems, planProblems } from './planning';
+import { adapterDiagnostic } from '../domain/messages';
+import { toSnake } from '../domain/naming';
 import { ChangeSession, workspaceOf } from './change-session';
 import { applyResource, planResource } from './lifecycle';
 
@@ -311,6 +313,9 @@ export class TerraformProvider {
     const config = decodeDynamic(def.attributes, req.config, req.type_name);
     const handler = this.registry().resources[req.type_name];
     const diags: Diagnostic[] = config && handler?.validate ? handler.validate(config) : [];
+    // Terraform itself accepts a value for a computed-only attribute (the main group's `name`)
+    // and would keep it in state only: refuse it here, at validate and plan.
+    if (config) diags.push(...readOnlyDiagnostics(def, config));
     return { diagnostics: toProtoDiagnostics(diags) };
   }
 
@@ -454,4 +459,11 @@ function isHttpUrl(s: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A configured value for an attribute the API decides (presence `computed`) is an error on that attribute. */
+function readOnlyDiagnostics(def: ResourceDefinition, config: Values): Diagnostic[] {
+  return Object.entries(def.attributes)
+    .filter(([name, a]) => a.presence === 'computed' && config[name] !== null && config[name] !== undefined && !isUnknown(config[name]))
+    .map(([name, a]) => adapterDiagnostic('READ_ONLY_ATTRIBUTE', { attribute: toSnake(name), why: a.description.replace(/\.$/, '') }, { path: [name] }));
 }

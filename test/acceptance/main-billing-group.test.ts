@@ -33,6 +33,15 @@ resource "cloudbilling_main_billing_group" "main" {
 }
 `;
 
+  test('the main group\'s name cannot be set: refused at plan, nothing written', async () => {
+    const dir = acc.workdir({ 'main.tf': main(['cfo@example.com'], ['ap@example.com']).replace('resource "cloudbilling_main_billing_group" "main" {\n', 'resource "cloudbilling_main_billing_group" "main" {\n  name           = "Renamed"\n') });
+    const before = await fingerprint(acc.api);
+    const r = await acc.run(dir, 'plan', '-input=false');
+    expectCode(r, 1);
+    expect(output(r)).toMatch(/name/);
+    expect(await fingerprint(acc.api)).toBe(before);
+  });
+
   test('MAIN_PAYMENT_REQUIRED: a sub group alone fails at plan while the main group has no payment method', async () => {
     const dir = acc.workdir({ 'main.tf': SUB });
     const before = await fingerprint(acc.api);

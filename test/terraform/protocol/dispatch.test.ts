@@ -191,8 +191,12 @@ describe('resource RPCs', () => {
     const { rpcs } = setup({
       validate: (config) => (config.projectId === '' ? [{ severity: 'error', code: 'PROJECT_NOT_FOUND', summary: 'empty', detail: 'd', path: ['projectId'] }] : []),
     });
-    const r = await rpcs.ValidateResourceConfig({ type_name: TYPE, config: mp(linkState({ project_id: '' })) });
+    const config = linkState({ project_id: '', id: null, previous_billing_group_id: null, effective_from: null });
+    const r = await rpcs.ValidateResourceConfig({ type_name: TYPE, config: mp(config) });
     expect(r.diagnostics).toEqual([{ severity: 'ERROR', summary: 'PROJECT_NOT_FOUND: empty', detail: 'd', attribute: { steps: [{ attribute_name: 'project_id' }] } }]);
+    // A value for an attribute the API decides is refused on that attribute (Terraform would keep it in state only).
+    const ro = await rpcs.ValidateResourceConfig({ type_name: TYPE, config: mp({ ...config, project_id: 'p-1', effective_from: '2027-01-01' }) });
+    expect(ro.diagnostics).toEqual([expect.objectContaining({ severity: 'ERROR', summary: 'READ_ONLY_ATTRIBUTE: effective_from cannot be set', attribute: { steps: [{ attribute_name: 'effective_from' }] } })]);
   });
 
   test('the snapshot is fetched once per process and shared', async () => {
