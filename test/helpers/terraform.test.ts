@@ -16,7 +16,14 @@ function exe(dir: string, name: string, mode = 0o755): string {
 }
 
 test('TF_ENGINES: both by default, one or both by name, an unknown name throws', () => {
-  expect(tfEngines(undefined)).toEqual(['terraform', 'tofu']);
+  // Unset means both (CI's Node 22/24 runs set TF_ENGINES=terraform: read without it here).
+  const saved = process.env.TF_ENGINES;
+  delete process.env.TF_ENGINES;
+  try {
+    expect(tfEngines()).toEqual(['terraform', 'tofu']);
+  } finally {
+    if (saved !== undefined) process.env.TF_ENGINES = saved;
+  }
   expect(tfEngines('')).toEqual(['terraform', 'tofu']);
   expect(tfEngines('tofu')).toEqual(['tofu']);
   expect(tfEngines('tofu, terraform tofu')).toEqual(['tofu', 'terraform']);
