@@ -267,7 +267,7 @@ export class ChangeSession {
     const done = await this.#outcome.catch(() => undefined);
     if (!done || 'refused' in done) return false;
     const registered = done.entries.find((e) => e.key === entry.key);
-    return registered !== undefined && JSON.stringify(registered.changes) === JSON.stringify(entry.changes);
+    return registered !== undefined && sameChanges(registered.changes, entry.changes);
   }
 
   /** The apply outcome for one resource: the whole open set is applied by the first call. */
@@ -280,7 +280,7 @@ export class ChangeSession {
     const entry = open?.entries.find((e) => e.key === key);
     // The registered plan must be this one: same object, same action, and (when Terraform
     // re-planned the resource in this process) the same changes.
-    const matches = entry && (entry.action === undefined || entry.action === action) && (entry.pending || !replanned || replanned.pending || JSON.stringify(replanned.changes) === JSON.stringify(entry.changes));
+    const matches = entry && (entry.action === undefined || entry.action === action) && (entry.pending || !replanned || replanned.pending || sameChanges(replanned.changes, entry.changes));
     if (!open || !entry || !matches) return { kind: 'missing', diagnostics: [adapterDiagnostic('NOT_IN_CHANGE_SET', { workspace: this.managedBy })] };
     if (entry.pending) return { kind: 'pending' };
     if (entry.changes.length === 0) return { kind: 'local' };
@@ -317,6 +317,11 @@ function refusalDiagnostics(e: { code: string; message: string; details: Record<
 
 function decidedAtApply(d: Diagnostic): Diagnostic {
   return { ...d, severity: 'warning', detail: `${d.detail} No other resource of this plan resolved it; if it still holds at apply, the Billing API refuses the whole change and nothing is written (\`cloudbilling review\` of the saved plan reports it as an error).` };
+}
+
+/** The same §3 changes, as registered and as re-planned (both come from the one change model, so key order agrees). */
+function sameChanges(a: Change[], b: Change[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 type WireEntry = { key: string; action?: string; changes: Change[]; pending?: boolean };
