@@ -13,9 +13,29 @@
  * | groupPermission    | grant         | revoke + grant     | revoke                    | revoke old + grant new    |
  *
  * Which attributes reach the API is read off the definitions: configurable attributes
- * that are not `iacOnly`. A link whose project is no longer in the group the link put it
- * in (moved outside IaC, or already back in main) is not returned to main by deleting the
- * link: that move is no longer ours to undo, and a note says so.
+ * that are not `iacOnly` (`apiFields`); what IaC state keeps because the API never returns
+ * it is `iacOnly` or `requestOnly` (`stateOnlyFields`). A link whose project is no longer
+ * in the group the link put it in (moved outside IaC, or already back in main) is not
+ * returned to main by deleting the link: that move is no longer ours to undo, and a note
+ * (LINK_MOVED_OUTSIDE) says so. An unchanged link to the main group whose project is in
+ * main declares nothing (a link to main is an unlink, and there is nothing to unlink: no
+ * MAIN_UNLINK_FORBIDDEN for a link that already did its job); a new or retargeted one is
+ * judged like any unlink.
+ *
+ * | helper             | for                                                                  |
+ * |--------------------|----------------------------------------------------------------------|
+ * | `resourceChanges`  | one resource change → §3 changes and mapping notes                   |
+ * | `groupInputOf`     | the group fields of a resource's values as the API takes them (a PATCH with `before`) |
+ * | `apiFields`        | the group attributes the API stores, per kind                         |
+ * | `stateOnlyFields`  | configurable attributes the API never returns (kept in IaC state)      |
+ * | `actionOf`         | create / update / no-op from before and after values (Pulumi, CDKTF)   |
+ * | `hasUnknown`       | whether a value (or change) holds something known only at apply      |
+ * | `findByName`       | the live sub group of a name, compared with `normalizeName` (NFC, case fold, trim) |
+ *
+ * Group references: a link's or permission's `after.billingGroupId` is the group's id when
+ * known (the main group's id for a reference to the main group resource); when it is the
+ * unknown id of a group created in the same change, the front end gives that group's
+ * planned name as `groupName`.
  *
  * Pure: no I/O. `undefined` anywhere inside a value means unknown until apply; the rules
  * skip what they cannot know, and `hasUnknown` tells callers that a change is not final.
@@ -62,6 +82,32 @@ export function apiFields(kind: ResourceKind): (keyof GroupInput)[] {
   return Object.entries(resources[kind].attributes)
     .filter(([, a]) => a.presence !== 'computed' && !a.iacOnly)
     .map(([name]) => name as keyof GroupInput);
+}
+
+/** Configurable attributes the API never returns, so IaC state keeps them (`iacOnly`, `requestOnly`). */
+export function stateOnlyFields(kind: ResourceKind): string[] {
+  return Object.entries(resources[kind].attributes)
+    .filter(([, a]) => a.presence !== 'computed' && (a.iacOnly || a.requestOnly))
+    .map(([name]) => name);
+}
+
+/** The live sub group of that name (trimmed, NFC, case-folded: `normalizeName`). */
+export function findByName<G extends { type: string; name: string }>(groups: readonly G[], name: unknown): G | undefined {
+  if (typeof name !== 'string') return undefined;
+  const key = normalizeName(name);
+  return groups.find((g) => g.type === 'sub' && normalizeName(g.name) === key);
+}
+
+/**
+ * The action of a resource whose front end sees only before and after values (Pulumi
+ * check, a CDKTF stack): create without `before`, no-op when every API field and
+ * replace-key is the same, update otherwise. (Terraform and plan JSON carry their own.)
+ */
+export function actionOf(kind: ResourceKind, before: Values | null, after: Values): ResourceAction {
+  if (!before) return 'create';
+  const def = resources[kind].attributes;
+  const fields = Object.entries(def).filter(([, a]) => a.presence !== 'computed').map(([n]) => n);
+  return fields.every((f) => same(before[f] ?? def[f].default ?? null, after[f] ?? def[f].default ?? null)) ? 'no-op' : 'update';
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -163,6 +209,9 @@ export function resourceChanges(rc: ResourceChange, live: LiveView): ChangeModel
       // An update, or no change, declares the link; linking a project where it is writes nothing.
       if (action !== 'delete') {
         const projectId = str(after.projectId);
+        const kept = (action === 'no-op' || action === 'update') && same(before.projectId, after.projectId) && same(before.billingGroupId, after.billingGroupId);
+        const inMain = projectId !== undefined && after.billingGroupId === mainId && findProject(live, projectId)?.billingGroupId === mainId;
+        if (kept && inMain) break; // a link to main that already did its job: nothing to unlink
         if (projectId !== undefined) changes.push({ op: 'link', projectId, allowTransfer: after.allowTransfer === true, ...groupRef(after, rc.groupName) });
       }
       break;
@@ -189,9 +238,7 @@ export function resourceChanges(rc: ResourceChange, live: LiveView): ChangeModel
 }
 
 function adoptable(live: LiveView, name: unknown): string | undefined {
-  if (typeof name !== 'string') return undefined;
-  const key = normalizeName(name);
-  return live.groups.find((g) => g.type === 'sub' && normalizeName(g.name) === key)?.id;
+  return findByName(live.groups, name)?.id;
 }
 
 function groupName(live: LiveView, id: string | undefined): string | undefined {

@@ -32,6 +32,8 @@ export interface Attribute {
   default?: string | number | boolean;
   /** A setting of the IaC resource only (e.g. `deletion_protection`): never sent to or stored by the API. Default false. */
   iacOnly?: boolean;
+  /** Sent with the request but not stored or returned by the API (e.g. `allow_transfer`): IaC state keeps it. Default false. */
+  requestOnly?: boolean;
 }
 
 export interface ResourceDefinition {
@@ -134,6 +136,7 @@ export const projectLink: ResourceDefinition = {
       type: { kind: 'bool' },
       presence: 'optional',
       default: false,
+      requestOnly: true,
       description: 'Must be true to move the project from one sub group to another (both groups\' admins agreed). Default false.',
     },
     id: { type: str, presence: 'computed', description: 'Same as project_id.' },

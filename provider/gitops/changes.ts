@@ -1,23 +1,20 @@
 /**
- * Maps planned resource actions to the change list of SPEC §3, the input of the rules
- * engine. Every change remembers the planned resource it came from, so a diagnostic's
- * `index` leads back to a resource address.
+ * A parsed plan (Terraform plan JSON or Pulumi preview) as the change list of SPEC §3, the
+ * input of the rules engine, through the one change model (`resourceChanges` in
+ * provider/domain/change-model.ts, whose header has the table of what each action means).
+ * Every change remembers the planned resource it came from, so a diagnostic's `index`
+ * leads back to a resource address.
  *
- * | resource             | create        | update        | delete                  | replace                      |
- * |----------------------|---------------|---------------|-------------------------|------------------------------|
- * | billing_group        | createGroup   | updateGroup   | deleteGroup             | deleteGroup + createGroup    |
- * | main_billing_group   | updateGroup (adopts main) | updateGroup | — (forgets)   | updateGroup                  |
- * | project_link         | link          | link          | unlink (if not in main) | unlink old + link new        |
- * | group_permission     | grant         | revoke+grant  | revoke                  | revoke old + grant new       |
- *
- * A group reference that is unknown at plan time (the id of a group created or replaced
- * in the same plan) is resolved through the plan's references to that group's planned
- * name (`billingGroupName`); a reference to the main group resolves to its id. What
- * cannot be resolved stays unknown and its checks are skipped (and noted).
+ * What this adapter adds is the plan's own knowledge: a group reference that is unknown at
+ * plan time (the id of a group created or replaced in the same plan) is resolved through
+ * the plan's references to that group's planned id or name; a reference to the main group
+ * resolves to its id. What cannot be resolved stays unknown, its checks are skipped, and a
+ * note says so. Unchanged links and memberships are mapped too: they declare their object
+ * (a second link for an already linked project is PROJECT_MULTI_LINK).
  */
-import type { Change, DomainState, GroupInput, GroupRef } from '../domain/types';
+import { resourceChanges } from '../domain/change-model';
+import type { Change, Diagnostic, DomainState } from '../domain/types';
 import type { ParsedPlan, PlannedResource, Values } from './model';
-import { normalizeName } from '../domain/rules';
 
 export interface MappingNote {
   address: string;
@@ -31,141 +28,84 @@ export interface Mapping {
   /** `origins[i]` is the planned resource change `i` came from. */
   origins: PlannedResource[];
   notes: MappingNote[];
+  /** Warnings of the change model itself (e.g. LINK_MOVED_OUTSIDE), with their resource. */
+  warnings: { diagnostic: Diagnostic; origin: PlannedResource }[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function groupFields(v: Values, withName: boolean): Partial<GroupInput> {
-  const out: Partial<GroupInput> = {};
-  if (withName) out.name = v.name as string | undefined;
-  out.billingEmails = v.billingEmails as string[] | undefined;
-  out.invoiceEmails = v.invoiceEmails as string[] | undefined;
-  // Present-but-undefined paymentMethod = unknown at plan time (the engine skips NO_PAYMENT_METHOD).
-  out.paymentMethod = v.paymentMethod === undefined ? undefined : (v.paymentMethod as GroupInput['paymentMethod']) ?? null;
-  if (v.details !== undefined && v.details !== null) out.details = stripNulls(v.details as Values) as GroupInput['details'];
-  return out;
-}
-
-function stripNulls(o: Values): Values {
-  const out: Values = {};
-  for (const [k, v] of Object.entries(o)) if (v !== null) out[k] = v;
-  return out;
+/** What a planned resource leaves unchecked because a value is unknown, for people. */
+function unknownNote(r: PlannedResource): string | undefined {
+  const before = r.before ?? {};
+  const after = r.after ?? {};
+  const removes = r.action === 'delete' || r.action === 'replace';
+  const adds = r.action !== 'delete' && r.action !== 'forget';
+  switch (r.kind) {
+    case 'billingGroup':
+      if (removes && str(before.id) === undefined) return 'the id of the group being deleted is not in the plan; the delete was not checked';
+      if (r.action === 'update' && str(before.id) === undefined) return 'the id of the group being updated is not in the plan; the update was not checked';
+      return undefined;
+    case 'mainBillingGroup':
+      return r.action === 'delete' || r.action === 'forget' ? 'the main group is only removed from state; it is never deleted' : undefined;
+    case 'projectLink':
+      if (removes && str(before.projectId) === undefined) return 'the project of the link being destroyed is not in the plan; not checked';
+      if (adds && str(after.projectId) === undefined) return 'the project id is known only after apply; the link was not checked';
+      return undefined;
+    case 'groupPermission':
+      if (adds && str(after.userId) === undefined) return 'the user id is known only after apply; the membership was not checked';
+      return undefined;
+  }
 }
 
 export function mapPlan(plan: ParsedPlan, state: DomainState): Mapping {
   const changes: Change[] = [];
   const origins: PlannedResource[] = [];
   const notes: MappingNote[] = [];
+  const warnings: Mapping['warnings'] = [];
   const byAddress = new Map(plan.resources.map((r) => [r.address, r]));
   const mainId = state.domain.mainGroupId;
-  const projectGroup = new Map(state.projects.map((p) => [p.id, p.billingGroupId]));
-  const push = (c: Change, r: PlannedResource) => {
-    changes.push(c);
-    origins.push(r);
-  };
+  const projects = new Map(state.projects.map((p) => [p.id, p]));
+  const live = { domain: state.domain, groups: state.groups, findProject: (id: string) => projects.get(id) };
   const note = (r: PlannedResource, text: string) => notes.push({ address: r.address, label: r.label, text });
-  const subByName = new Map(state.groups.filter((g) => g.type === 'sub').map((g) => [normalizeName(g.name), g]));
-  const adoptable = (name: unknown) => (typeof name === 'string' ? subByName.get(normalizeName(name)) : undefined);
 
-  /** The group a link or permission points at, by id, or by the planned name of a group created in the plan. */
-  const groupRef = (r: PlannedResource, v: Values): GroupRef | null => {
-    const id = str(v.billingGroupId);
-    if (id !== undefined) return { billingGroupId: id };
+  /** An unknown group reference, resolved through the plan: the main group's id, a planned id, or a planned name. */
+  const resolveRef = (r: PlannedResource, after: Values): { after: Values; groupName?: string; unresolved: boolean } => {
+    if (r.kind !== 'projectLink' && r.kind !== 'groupPermission') return { after, unresolved: false };
+    if (str(after.billingGroupId) !== undefined) return { after, unresolved: false };
     for (const addr of r.refs.billingGroupId ?? []) {
       const target = byAddress.get(addr);
       if (!target) continue;
-      if (target.kind === 'mainBillingGroup') return { billingGroupId: mainId };
+      if (target.kind === 'mainBillingGroup') return { after: { ...after, billingGroupId: mainId }, unresolved: false };
       if (target.kind !== 'billingGroup' || !target.after) continue;
-      const known = str(target.after.id);
-      if (known !== undefined) return { billingGroupId: known };
+      const id = str(target.after.id);
+      if (id !== undefined) return { after: { ...after, billingGroupId: id }, unresolved: false };
       const name = str(target.after.name);
-      if (name !== undefined) return { billingGroupName: name };
+      if (name !== undefined) return { after, groupName: name, unresolved: false };
     }
-    return null;
+    return { after, unresolved: true };
   };
 
   for (const r of plan.resources) {
-    if (r.action === 'no-op') continue;
-    const before = r.before ?? {};
-    const after = r.after ?? {};
-    switch (r.kind) {
-      case 'billingGroup': {
-        const oldId = str(before.id);
-        if (r.action === 'delete' || r.action === 'replace') {
-          if (oldId === undefined) note(r, 'the id of the group being deleted is not in the plan; the delete was not checked');
-          else push({ op: 'deleteGroup', id: oldId }, r);
-        }
-        const adopted = r.action === 'create' && r.adopt ? adoptable(after.name) : undefined;
-        if (adopted) {
-          // `adopt: true` takes over the live group of that name: an update of it, not a second group.
-          note(r, `adopts the existing group ${adopted.id} of that name`);
-          push({ op: 'updateGroup', id: adopted.id, group: groupFields(after, true) }, r);
-        } else if (r.action === 'create' || r.action === 'replace') {
-          // The provider reserves a new group's id at plan time: links and grants of the plan name it.
-          const c: Change = { op: 'createGroup', group: groupFields(after, true) as GroupInput };
-          if (str(after.id) !== undefined) c.id = after.id as string;
-          push(c, r);
-        } else if (r.action === 'update') {
-          if (oldId === undefined) note(r, 'the id of the group being updated is not in the plan; the update was not checked');
-          else push({ op: 'updateGroup', id: oldId, group: groupFields(after, true) }, r);
-        }
-        break;
-      }
-      case 'mainBillingGroup': {
-        if (r.action === 'delete' || r.action === 'forget') {
-          note(r, 'the main group is only removed from state; it is never deleted');
-          break;
-        }
-        push({ op: 'updateGroup', id: mainId, group: groupFields(after, false) }, r);
-        break;
-      }
-      case 'projectLink': {
-        if (r.action === 'delete' || r.action === 'replace') {
-          const pid = str(before.projectId);
-          if (pid === undefined) note(r, 'the project of the link being destroyed is not in the plan; not checked');
-          else if (projectGroup.has(pid) && projectGroup.get(pid) === mainId) {
-            // Already in the main group (moved out of band, or linked to main): destroying the link changes nothing.
-            if (r.action === 'delete') note(r, `project ${pid} is already in the main group; destroying the link changes nothing`);
-          } else push({ op: 'unlink', projectId: pid }, r);
-        }
-        if (r.action === 'create' || r.action === 'update' || r.action === 'replace') {
-          const pid = str(after.projectId);
-          if (pid === undefined) {
-            note(r, 'the project id is known only after apply; the link was not checked');
-            break;
-          }
-          const ref = groupRef(r, after);
-          if (!ref) note(r, 'the billing group is known only after apply; the move was not checked');
-          const c: Change = { op: 'link', projectId: pid, allowTransfer: after.allowTransfer === true, ...(ref ?? {}) };
-          push(c, r);
-        }
-        break;
-      }
-      case 'groupPermission': {
-        const removeOld = r.action === 'delete' || r.action === 'replace' || r.action === 'update';
-        const addNew = r.action === 'create' || r.action === 'replace' || r.action === 'update';
-        if (removeOld) {
-          const uid = str(before.userId);
-          const gid = str(before.billingGroupId);
-          if (uid === undefined || gid === undefined) note(r, 'the membership being revoked is not in the plan; not checked');
-          else push({ op: 'revoke', userId: uid, billingGroupId: gid }, r);
-        }
-        if (addNew) {
-          const uid = str(after.userId);
-          if (uid === undefined) {
-            note(r, 'the user id is known only after apply; the membership was not checked');
-            break;
-          }
-          const ref = groupRef(r, after);
-          if (!ref) {
-            note(r, 'the billing group is known only after apply; the membership was not checked');
-            break;
-          }
-          push({ op: 'grant', userId: uid, ...ref }, r);
-        }
-        break;
-      }
+    const unknown = unknownNote(r);
+    if (unknown) note(r, unknown);
+    const adds = r.after !== null && r.action !== 'delete' && r.action !== 'forget';
+    const ref: { after: Values | null; groupName?: string; unresolved: boolean } = adds ? resolveRef(r, r.after!) : { after: r.after, unresolved: false };
+    if (adds && ref.unresolved && r.action !== 'no-op') note(r, `the billing group is known only after apply; the ${r.kind === 'projectLink' ? 'move' : 'membership'} was not checked`);
+    const mapped = resourceChanges({ kind: r.kind, action: r.action, before: r.before, after: ref.after, groupName: ref.groupName, adopt: r.adopt }, live);
+    for (const c of mapped.changes) {
+      // A membership whose group is unknown cannot be judged (a grant needs its group).
+      if (c.op === 'grant' && c.billingGroupId === undefined && c.billingGroupName === undefined) continue;
+      changes.push(c);
+      origins.push(r);
     }
+    if (r.kind === 'billingGroup' && r.action === 'create' && r.adopt && mapped.changes[0]?.op === 'updateGroup') {
+      note(r, `adopts the existing group ${(mapped.changes[0] as { id: string }).id} of that name`);
+    }
+    if (r.kind === 'projectLink' && r.action === 'delete' && mapped.changes.length === 0 && mapped.notes.length === 0) {
+      const pid = str(r.before?.projectId);
+      if (pid !== undefined && projects.get(pid)?.billingGroupId === mainId) note(r, `project ${pid} is already in the main group; destroying the link changes nothing`);
+    }
+    for (const d of mapped.notes) warnings.push({ diagnostic: d, origin: r });
   }
-  return { changes, origins, notes };
+  return { changes, origins, notes, warnings };
 }

@@ -108,6 +108,10 @@ export function review(plan: ParsedPlan, state: DomainState, opts: ReviewOptions
   };
   const errors = [...result.errors, ...extra].map(toFinding);
   let warnings = result.warnings.map(toFinding);
+  // Warnings of the change model itself (LINK_MOVED_OUTSIDE), on the resource they concern.
+  for (const { diagnostic: d, origin: r } of mapping.warnings) {
+    warnings.push({ severity: d.severity, code: d.code, summary: d.summary, detail: d.detail, address: r.address, label: r.label, action: r.action });
+  }
   if (opts.strict) {
     errors.push(...warnings.map((w) => ({ ...w, severity: 'error' as const, strict: true })));
     warnings = [];
