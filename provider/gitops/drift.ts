@@ -11,6 +11,7 @@
  * Secrets are compared by digest (values.ts) and shown only as `(sensitive)`.
  */
 import type { BillingEvent, Snapshot } from '../client/types';
+import { apiFields } from '../domain/change-model';
 import type { Group } from '../domain/types';
 import { REDACTED, type ManagedObject, type ParsedState, type ResourceKind, type Values } from './model';
 import { isSecretDigest, sameValue, secretDigest } from './values';
@@ -68,19 +69,18 @@ function shown(v: unknown): unknown {
 }
 
 function liveGroupValues(g: Group): Values {
-  return {
-    name: g.name,
-    billingEmails: g.billingEmails,
-    invoiceEmails: g.invoiceEmails,
-    paymentMethod: g.paymentMethod ? { type: g.paymentMethod.type, reference: secretDigest(g.paymentMethod.reference) } : null,
-    details: g.details ?? null,
-  };
+  const out: Values = {};
+  for (const f of apiFields('billingGroup')) out[f] = (g as unknown as Values)[f] ?? null;
+  if (g.paymentMethod) out.paymentMethod = { type: g.paymentMethod.type, reference: secretDigest(g.paymentMethod.reference) };
+  return out;
 }
 
-function compareGroup(desired: Values, g: Group, withName: boolean): DriftField[] {
+/** The fields the API stores for `kind` (the definitions' `apiFields`), desired vs live. */
+function compareGroup(desired: Values, g: Group, kind: 'billingGroup' | 'mainBillingGroup'): DriftField[] {
   const actual = liveGroupValues(g);
   const out: DriftField[] = [];
-  const fields = withName ? ['name', 'billingEmails', 'invoiceEmails'] : ['billingEmails', 'invoiceEmails'];
+  // paymentMethod (a secret, compared by digest) and details (optional fields) are compared below.
+  const fields = apiFields(kind).filter((f) => f !== 'paymentMethod' && f !== 'details');
   for (const f of fields) {
     if (desired[f] === undefined) continue;
     if (!sameValue(desired[f], actual[f])) out.push({ field: f, desired: desired[f], actual: actual[f] });
@@ -134,7 +134,7 @@ export function compareDrift(state: ParsedState, snapshot: Snapshot, opts: Drift
         const what = `billing group ${q(v.name ?? id)}`;
         if (!g) add(o, 'missing', id, what, [], { groupId: id, actions: ['group.deleted'], target: id });
         else {
-          const fields = compareGroup(v, g, true);
+          const fields = compareGroup(v, g, 'billingGroup');
           if (fields.length) add(o, 'changed', id, `billing group ${q(g.name)}`, fields, { groupId: id, actions: ['group.updated'], target: id });
         }
         break;
@@ -142,7 +142,7 @@ export function compareDrift(state: ParsedState, snapshot: Snapshot, opts: Drift
       case 'mainBillingGroup': {
         const g = groups.get(mainId);
         if (!g) break;
-        const fields = compareGroup(v, g, false);
+        const fields = compareGroup(v, g, 'mainBillingGroup');
         if (fields.length) add(o, 'changed', mainId, `main billing group ${q(g.name)}`, fields, { groupId: mainId, actions: ['group.updated'], target: mainId });
         break;
       }
