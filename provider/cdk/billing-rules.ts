@@ -38,8 +38,9 @@
 import type { IConstruct } from 'constructs';
 import { diagnostic, messageOf } from '../domain/messages';
 import { toCamel, convertKeys } from '../domain/naming';
+import { resourceChanges, type LiveView, type ResourceChange, type Values } from '../domain/change-model';
 import { evaluate } from '../domain/rules';
-import type { Change, Diagnostic, DomainState, GroupInput } from '../domain/types';
+import type { Change, Diagnostic, DomainState } from '../domain/types';
 
 /**
  * What the rules use of a construct library. `cdktf` (0.21) and `cdktn` (0.24) both have
@@ -79,7 +80,12 @@ export const BILLING_RESOURCE_TYPES = {
 /** Sub group limit of a domain unless `BillingRulesOptions.subGroupLimit` says otherwise (SPEC §2). */
 export const DEFAULT_SUB_GROUP_LIMIT = 30;
 
-/** Rule codes decidable from a stack alone; the rest need the live domain (terraform plan). */
+/**
+ * Rule codes decidable from a stack alone; the rest need the live domain (terraform plan).
+ * Not MAIN_PAYMENT_REQUIRED: it holds only for groups that do not exist yet, and synth cannot
+ * tell a new group from an existing one (removing main's payment method is fine when every
+ * sub group of the stack exists); `terraform plan` decides it against the live domain.
+ */
 export const SYNTH_RULES: readonly string[] = [
   'NAME_INVALID',
   'NAME_TAKEN',
@@ -88,7 +94,6 @@ export const SYNTH_RULES: readonly string[] = [
   'EMAIL_INVALID',
   'SUB_GROUP_LIMIT',
   'PROJECT_MULTI_LINK',
-  'MAIN_PAYMENT_REQUIRED',
 ];
 
 /** Warnings decidable from a stack alone; added as construct warnings (annotations). */
@@ -136,6 +141,8 @@ const DEFAULT_PROVIDER = 'cloudbilling';
 /** Placeholder ids of the synthetic domain; never shown to users. */
 const MAIN_ID = 'synth:main';
 const PLACEHOLDER_PAYMENT = { type: 'card', reference: 'synth:payment' } as const;
+/** The synthetic main group's name: a control character, so no valid group name of the stack can clash with it. Never shown (see `place`). */
+const SYNTH_MAIN_NAME = '\u0000main';
 
 function kindOf(type: string): Kind {
   return (Object.keys(BILLING_RESOURCE_TYPES) as Kind[]).find((k) => BILLING_RESOURCE_TYPES[k] === type)!;
@@ -159,12 +166,11 @@ function syntheticState(changes: Change[], subGroupLimit: number): DomainState {
     if (c.op === 'grant' || c.op === 'revoke') userIds.add(c.userId);
   }
   return {
-    domain: { id: 'synth:domain', name: '\u0000main', mainGroupId: MAIN_ID, subGroupLimit },
+    domain: { id: 'synth:domain', name: SYNTH_MAIN_NAME, mainGroupId: MAIN_ID, subGroupLimit },
     groups: [
       {
         id: MAIN_ID,
-        // A control character: no valid group name of the stack can clash with it.
-        name: '\u0000main',
+        name: SYNTH_MAIN_NAME,
         type: 'main',
         billingEmails: [],
         invoiceEmails: [],
@@ -301,10 +307,15 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
     const origin: Built['origin'] = [];
     const byUniqueId = new Map(all.map((e) => [e.construct.friendlyUniqueId, e]));
 
-    /** The group a `billingGroupId` value points at, as a GroupRef the engine understands. */
-    const groupRef = (value: unknown, from: Entry): { billingGroupId?: string; billingGroupName?: string } => {
+    /**
+     * A `billingGroupId` value as the change model takes it: the synthetic main id for a
+     * reference to the stack's main group, `groupName` for a reference to a sub group of
+     * this stack with a known name, unknown otherwise (a literal id of an existing group is
+     * unknown to synth too: it needs the live domain).
+     */
+    const groupRef = (value: unknown, from: Entry): { billingGroupId?: string; groupName?: string } => {
       if (value === undefined || value === null) return {};
-      if (!Token.isUnresolved(value)) return {}; // a literal id of an existing group: unknown to synth
+      if (!Token.isUnresolved(value)) return {};
       const expr = expressionOf(stack, value);
       const m = typeof expr === 'string' ? /^\$\{(cloudbilling_billing_group|cloudbilling_main_billing_group)\.([^.}]+)\.id\}$/.exec(expr) : null;
       if (!m) return {};
@@ -313,7 +324,7 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
       if (target.kind === 'mainBillingGroup') return { billingGroupId: MAIN_ID };
       if (target.instances !== 1) return {};
       const name = knownString(target.values.name);
-      return name === undefined ? {} : { billingGroupName: name };
+      return name === undefined ? {} : { groupName: name };
     };
 
     /** A project/user id for whole-stack comparison: a literal, or one plain reference expression. */
@@ -324,49 +335,48 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
       return typeof expr === 'string' && PLAIN_REFERENCE.test(expr) ? expr : undefined;
     };
 
-    const groupInput = (v: Record<string, unknown>): GroupInput => {
-      const group = {
-        name: knownString(v.name),
-        billingEmails: knownList(v.billingEmails),
-        invoiceEmails: knownList(v.invoiceEmails),
-      } as Record<string, unknown>;
-      // Absent or null: no payment method. A token: unknown (key present, value undefined).
-      const pm = v.paymentMethod;
-      group.paymentMethod = pm === undefined || pm === null ? null : known(pm) === undefined ? undefined : pm;
-      return group as unknown as GroupInput;
-    };
+    /** The stack's values as the change model's `after` (tokens are unknown: `undefined`). */
+    const groupValues = (v: Record<string, unknown>): Values => ({
+      name: knownString(v.name),
+      billingEmails: knownList(v.billingEmails),
+      invoiceEmails: knownList(v.invoiceEmails),
+      // Absent or null: no payment method. A token: unknown.
+      paymentMethod: v.paymentMethod === undefined || v.paymentMethod === null ? null : known(v.paymentMethod) === undefined ? undefined : v.paymentMethod,
+      details: null, // not read by any synth rule
+    });
 
+    const live: LiveView = { domain: { id: 'synth:domain', name: SYNTH_MAIN_NAME, mainGroupId: MAIN_ID, subGroupLimit: DEFAULT_SUB_GROUP_LIMIT }, groups: [] };
     for (const entry of entries) {
       const count = entry.instances ?? 1;
       for (let i = 0; i < count; i++) {
         const instance = entry.instances === 1 || entry.instances === null ? undefined : i;
         const v = entry.values;
-        let change: Change | undefined;
+        // Synth sees no Terraform state: every resource of the stack is its desired state, a create.
+        let rc: ResourceChange;
         switch (entry.kind) {
           case 'billingGroup':
-            change = { op: 'createGroup', group: groupInput(v) };
+          case 'mainBillingGroup':
+            rc = { kind: entry.kind, action: 'create', before: null, after: groupValues(v) };
             break;
-          case 'mainBillingGroup': {
-            const { name: _name, ...group } = groupInput(v);
-            change = { op: 'updateGroup', id: MAIN_ID, group };
-            break;
-          }
           case 'projectLink': {
             const projectId = idOf(v.projectId, entry);
             if (projectId === undefined) continue; // unknown project: nothing to compare
-            const allowTransfer = known(v.allowTransfer);
-            change = { op: 'link', projectId, ...groupRef(v.billingGroupId, entry), allowTransfer: allowTransfer === true };
+            const { groupName, billingGroupId } = groupRef(v.billingGroupId, entry);
+            rc = { kind: 'projectLink', action: 'create', before: null, after: { projectId, billingGroupId, allowTransfer: known(v.allowTransfer) }, groupName };
             break;
           }
           case 'groupPermission': {
             const userId = idOf(v.userId, entry);
             if (userId === undefined) continue;
-            change = { op: 'grant', userId, ...groupRef(v.billingGroupId, entry) };
+            const { groupName, billingGroupId } = groupRef(v.billingGroupId, entry);
+            rc = { kind: 'groupPermission', action: 'create', before: null, after: { userId, billingGroupId }, groupName };
             break;
           }
         }
-        changes.push(change);
-        origin.push({ entry, instance });
+        for (const change of resourceChanges(rc, live).changes) {
+          changes.push(change);
+          origin.push({ entry, instance });
+        }
       }
     }
     return { changes, origin };
@@ -388,6 +398,11 @@ export function billingRulesFor(lib: CdkLibrary): BillingRulesApi {
         const first = changes.findIndex((x) => (x.op === 'link' || x.op === 'unlink') && x.projectId === c.projectId);
         out = diagnostic('PROJECT_MULTI_LINK', { id: c.projectId, first: label(origin[first]!), second: label(o) }, { index: d.index, path: d.path });
       }
+      // The synthetic main group is named by the stack's main group resource, never by its placeholder.
+      const mainEntry = entries.find((e) => e.kind === 'mainBillingGroup');
+      const mainLabel = JSON.stringify(mainEntry ? `${mainEntry.construct.node.path} (the main billing group)` : 'the main billing group');
+      const unsentinel = (t: string) => t.split(JSON.stringify(SYNTH_MAIN_NAME)).join(mainLabel).split(SYNTH_MAIN_NAME).join(mainLabel.slice(1, -1));
+      out = { ...out, summary: unsentinel(out.summary), detail: unsentinel(out.detail) };
       const placed: StackDiagnostic = { ...out, constructPath: o.entry.construct.node.path, construct: o.entry.construct };
       delete placed.index;
       if (o.instance !== undefined) placed.instance = o.instance;
