@@ -21,9 +21,11 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { BillingClient } from '../client/client';
-import { evaluate, normalizeName } from '../domain/rules';
-import type { Change, Diagnostic, GroupInput } from '../domain/types';
-import { fromWire, groupFields, reasonOf, UNKNOWN } from './engine';
+import type { Snapshot } from '../client/types';
+import { resourceChanges, type ResourceChange } from '../domain/change-model';
+import { evaluate } from '../domain/rules';
+import type { Change, Diagnostic } from '../domain/types';
+import { modelValues, reasonOf, UNKNOWN } from './engine';
 import { inventoryProvider, type InventoryInputs, type InventoryLink } from './inventory';
 import type { ResourceKind } from './providers';
 
@@ -195,67 +197,21 @@ export class BillingDomain extends pulumi.ComponentResource {
     const decls = [...this.#decls];
     const held = new Set<pulumi.Resource>(decls.map((d) => d.resource).filter((r): r is pulumi.CustomResource => r !== undefined));
     const resolved = await Promise.all(decls.map(async (d) => (await resolve(d.args, held)) as Record<string, unknown>));
-    const groupRef = (value: unknown, arg: unknown): { billingGroupId?: string; billingGroupName?: string } => {
-      // A reference to the id of a group declared in this program: by name, known now.
+    /** A reference to the id of a group declared in this program: by name, known now. */
+    const groupRef = (arg: unknown): DeclaredGroupRef | undefined => {
       for (let i = 0; i < decls.length; i++) {
         const res = decls[i].resource;
         if (!res || arg !== res.id) continue;
-        if (decls[i].kind === 'mainBillingGroup') return { billingGroupId: snapshot.domain.mainGroupId };
-        if (decls[i].kind === 'billingGroup' && typeof resolved[i].name === 'string') return { billingGroupName: resolved[i].name as string };
+        if (decls[i].kind === 'mainBillingGroup') return { main: true };
+        if (decls[i].kind === 'billingGroup' && typeof resolved[i].name === 'string' && resolved[i].name !== UNKNOWN) return { name: resolved[i].name as string };
       }
-      return value === UNKNOWN || typeof value !== 'string' ? {} : { billingGroupId: value };
+      return undefined;
     };
-
-    const changes: Change[] = [];
-    const owner: number[] = [];
-    const transferUnknown = new Set<number>(); // change indexes whose allowTransfer is unknown
-    decls.forEach((d, i) => {
-      const v = resolved[i];
-      let change: Change | undefined;
-      switch (d.kind) {
-        case 'mainBillingGroup':
-          change = { op: 'updateGroup', id: snapshot.domain.mainGroupId, group: groupFields('mainBillingGroup', v, { forCheck: true }) };
-          break;
-        case 'billingGroup': {
-          const group = groupFields('billingGroup', v, { forCheck: true });
-          const name = fromWire(v.name);
-          const live =
-            typeof name === 'string' ? snapshot.groups.find((g) => g.type === 'sub' && normalizeName(g.name) === normalizeName(name)) : undefined;
-          change = live ? { op: 'updateGroup', id: live.id, group } : { op: 'createGroup', group: group as GroupInput };
-          break;
-        }
-        case 'projectLink':
-          if (typeof v.projectId === 'string' && v.projectId !== UNKNOWN) {
-            change = { op: 'link', projectId: v.projectId, allowTransfer: v.allowTransfer === true, ...groupRef(v.billingGroupId, d.args.billingGroupId) };
-            if (v.allowTransfer === UNKNOWN) transferUnknown.add(changes.length);
-          }
-          break;
-        case 'groupPermission':
-          if (typeof v.userId === 'string' && v.userId !== UNKNOWN) {
-            change = { op: 'grant', userId: v.userId, ...groupRef(v.billingGroupId, d.args.billingGroupId) };
-          }
-          break;
-      }
-      if (change) {
-        changes.push(change);
-        owner.push(i);
-      }
-    });
-
-    const r = evaluate(snapshot, changes);
-    const tag = (x: Diagnostic): DomainDiagnostic => {
-      const d = decls[owner[x.index ?? 0]];
-      return { ...x, kind: d.kind, resource: d.name };
-    };
-    // A link to the main group that a previous run already applied is not an unlink.
-    // An allowTransfer known only after apply may acknowledge the transfer.
-    const errors = r.errors
-      .filter((x) => x.code !== 'MAIN_UNLINK_FORBIDDEN')
-      .filter((x) => !(x.code === 'TRANSFER_NOT_ACKNOWLEDGED' && transferUnknown.has(x.index ?? -1)))
-      .map(tag);
+    const program: ProgramDeclaration[] = decls.map((d, i) => ({ kind: d.kind, resource: d.name, values: resolved[i], groupRef: groupRef(d.args.billingGroupId) }));
+    const { errors, warnings, changes } = judgeProgram(snapshot, program);
     const inventory: InventoryInputs = { groups: [], links: [] };
-    decls.forEach((d, i) => {
-      if (d.kind === 'billingGroup' && typeof resolved[i].name === 'string' && resolved[i].name !== UNKNOWN) inventory.groups.push(resolved[i].name as string);
+    program.forEach((d) => {
+      if (d.kind === 'billingGroup' && typeof d.values.name === 'string' && d.values.name !== UNKNOWN) inventory.groups.push(d.values.name);
     });
     for (const c of changes) {
       if (c.op !== 'link') continue;
@@ -264,8 +220,61 @@ export class BillingDomain extends pulumi.ComponentResource {
       if (c.billingGroupName !== undefined) l.billingGroupName = c.billingGroupName;
       inventory.links.push(l);
     }
-    return { errors, warnings: r.warnings.map(tag), inventory };
+    return { errors, warnings, inventory };
   }
+}
+
+/** A group reference of a declaration resolved by identity: the program's main group, or a declared sub group's name. */
+export type DeclaredGroupRef = { main: true } | { name: string };
+
+/** One declaration of the program with its inputs resolved (unknowns are the sentinel). */
+export interface ProgramDeclaration {
+  kind: ResourceKind;
+  /** The Pulumi name of the declared resource. */
+  resource: string;
+  values: Record<string, unknown>;
+  /** When `values.billingGroupId` is the id of a group declared in the program. */
+  groupRef?: DeclaredGroupRef;
+}
+
+/**
+ * The whole-program check of `BillingDomain`, pure: every declaration through the one
+ * change model (`resourceChanges`), evaluated together against the live snapshot.
+ *
+ * A program sees no Pulumi state, so a declaration is its desired state: a sub group is a
+ * create that takes over the live sub group of its name (`adopt`: already managed, or
+ * adopted), and a link or membership declares where its object is (`no-op`: it may have
+ * been applied by an earlier run; a link to main that already did its job is then no
+ * MAIN_UNLINK_FORBIDDEN). What needs the previous inputs (a rename onto a taken name, a
+ * new link to main of a project in main) is the per-resource `check`'s, which sees them.
+ */
+export function judgeProgram(snapshot: Snapshot, program: ProgramDeclaration[]): DomainVerdict & { changes: Change[] } {
+  const changes: Change[] = [];
+  const owner: number[] = [];
+  const transferUnknown = new Set<number>(); // change indexes whose allowTransfer is unknown
+  program.forEach((d, i) => {
+    const values = modelValues(d.kind, d.values);
+    let groupName: string | undefined;
+    if (d.groupRef && 'main' in d.groupRef) values.billingGroupId = snapshot.domain.mainGroupId;
+    else if (d.groupRef) (values.billingGroupId = undefined), (groupName = d.groupRef.name);
+    const declares = d.kind === 'projectLink' || d.kind === 'groupPermission';
+    const rc: ResourceChange = declares
+      ? { kind: d.kind, action: 'no-op', before: values, after: values, groupName }
+      : { kind: d.kind, action: 'create', before: null, after: values, adopt: true };
+    for (const c of resourceChanges(rc, snapshot).changes) {
+      if (c.op === 'link' && d.values.allowTransfer === UNKNOWN) transferUnknown.add(changes.length);
+      changes.push(c);
+      owner.push(i);
+    }
+  });
+  const r = evaluate(snapshot, changes);
+  const tag = (x: Diagnostic): DomainDiagnostic => {
+    const d = program[owner[x.index ?? 0]];
+    return { ...x, kind: d.kind, resource: d.resource };
+  };
+  // An allowTransfer known only after apply may acknowledge the transfer.
+  const errors = r.errors.filter((x) => !(x.code === 'TRANSFER_NOT_ACKNOWLEDGED' && transferUnknown.has(x.index ?? -1))).map(tag);
+  return { errors, warnings: r.warnings.map(tag), changes };
 }
 
 /** The inventory resource (inventory.ts): `cloudbilling:DomainInventory`. */

@@ -7,10 +7,13 @@
  * - Connection per call: resource args (`apiUrl`, `token`), else stack config
  *   `cloudbilling:apiUrl` / secret `cloudbilling:token` (given to `configure`), else
  *   `CLOUDBILLING_API_URL` / `CLOUDBILLING_TOKEN`.
- * - `check` evaluates the resource as one change of SPEC §3 with the rules engine against
- *   one live snapshot per process and connection (refetched after this process writes);
- *   failures are `{property, reason}` with the reason starting with the rule code.
- *   Values unknown during preview (the sentinel) are `undefined` to the rules: skipped.
+ * - `check` turns the resource into SPEC §3 changes with the one change model
+ *   (`resourceChanges`, domain/change-model.ts: olds are its before, news its after) and
+ *   evaluates them with the rules engine against one live snapshot per process and
+ *   connection (refetched after this process writes); failures are `{property, reason}`
+ *   with the reason starting with the rule code. Values unknown during preview (the
+ *   sentinel) are `undefined` to the change model and the rules: skipped. Writes take
+ *   their fields from the same model (`groupInputOf`).
  * - `diff` compares the writable attributes of the definition; `replace` attributes are
  *   replacements; `deleteBeforeReplace` when the old and new object may share a key.
  * - `read` returns live state or nothing (vanished: Pulumi drops it).
@@ -22,8 +25,9 @@ import { BillingClient } from '../client/client';
 import { isApiError } from '../client/errors';
 import type { Group, Snapshot } from '../client/types';
 import { adapterDiagnostic, diagnostic, messageOf } from '../domain/messages';
+import { actionOf, findByName, groupInputOf, resourceChanges, stateOnlyFields, type ResourceChange, type Values } from '../domain/change-model';
 import { resources, type Attribute, type AttrType } from '../domain/resources';
-import { evaluate, normalizeName, stateReadBy } from '../domain/rules';
+import { evaluate, stateReadBy } from '../domain/rules';
 import type { Change, Diagnostic, GroupInput } from '../domain/types';
 import type { ResourceKind } from './providers';
 
@@ -37,8 +41,6 @@ interface Connection {
   token?: string;
 }
 
-/** Attributes that are IaC-side settings, never sent to the API. */
-const LOCAL_ATTRIBUTES = new Set(['deletionProtection', 'allowTransfer']);
 /** Pulumi-only arguments kept in state next to the attributes. */
 const EXTRA_ARGS = ['adopt', 'apiUrl', 'token'] as const;
 
@@ -184,31 +186,32 @@ function extras(props: Props): Props {
   return out;
 }
 
-/** Group fields of a BillingGroup/MainBillingGroup's inputs as the rules and the API take them. */
-export function groupFields(kind: ResourceKind, inputs: Props, { forCheck }: { forCheck: boolean }): Partial<GroupInput> {
-  const out: Props = {};
+/**
+ * Pulumi values → the change model's: the sentinel becomes `undefined` (unknown), a
+ * configurable attribute left out becomes its default or `null` (Pulumi has no other
+ * "unset"), and a left-out `optionalComputed` one stays out (the API's value is kept).
+ */
+export function modelValues(kind: ResourceKind, props: Props): Values {
+  const out: Values = fromWire(props);
   for (const [name, a] of writable(kind)) {
-    if (LOCAL_ATTRIBUTES.has(name)) continue;
-    const raw = inputs[name];
-    if (raw === UNKNOWN || (forCheck && raw !== undefined && containsUnknown(raw))) {
-      if (forCheck) out[name] = fromWire(raw); // key present, value unknown
-      continue;
-    }
-    if (isNil(raw)) {
-      if (a.presence === 'optionalComputed') continue; // keep the API's value
-      // Optional and unset: none. Required and missing: checked as an empty value.
-      out[name] = null;
-      continue;
-    }
-    out[name] = raw;
+    if (props[name] !== undefined && props[name] !== null) continue;
+    if (props[name] === null || a.presence !== 'optionalComputed') out[name] = a.default ?? null;
   }
-  return out as Partial<GroupInput>;
+  return out;
+}
+
+/** The group fields a write sends: all of them for a create, the changed ones with `olds` (outputs). */
+function writeFields(kind: ResourceKind, news: Props, olds: Props | null = null): Partial<GroupInput> {
+  const fields = groupInputOf(kind, modelValues(kind, news), olds && modelValues(kind, olds));
+  for (const k of Object.keys(fields) as (keyof GroupInput)[]) if (fields[k] === undefined) delete fields[k];
+  return fields;
 }
 
 function groupOutputs(kind: ResourceKind, g: Group): Props {
   const out: Props = {};
+  const local = stateOnlyFields(kind);
   for (const name of Object.keys(resources[kind].attributes)) {
-    if (name === 'id' || LOCAL_ATTRIBUTES.has(name)) continue;
+    if (name === 'id' || local.includes(name)) continue;
     const v = (g as unknown as Props)[name];
     if (v !== undefined) out[name] = v;
   }
@@ -261,26 +264,29 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Evaluate `change` after `before` (context changes) and keep what concerns `change`. */
-function evaluateOne(snapshot: Snapshot, before: Change[], change: Change): { errors: Diagnostic[]; warnings: Diagnostic[] } {
-  const index = before.length;
-  const changes = [...before, change];
+/** Evaluate `own` after `before` (context changes) and keep what concerns `own`. */
+function evaluateSome(snapshot: Snapshot, before: Change[], own: Change[]): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const first = before.length;
+  const changes = [...before, ...own];
+  const mine = (d: Diagnostic) => d.index !== undefined && d.index >= first;
   // Only the slice of the snapshot these changes read: O(1) per link/permission check, not O(domain).
   const r = evaluate(stateReadBy(snapshot, changes), changes);
-  return { errors: r.errors.filter((d) => d.index === index), warnings: r.warnings.filter((d) => d.index === index) };
+  return { errors: r.errors.filter(mine), warnings: r.warnings.filter(mine) };
 }
 
-function findSubGroupByName(snapshot: Snapshot, name: unknown): Group | undefined {
-  if (typeof name !== 'string') return undefined;
-  const key = normalizeName(name);
-  return snapshot.groups.find((g) => g.type === 'sub' && normalizeName(g.name) === key);
+/** A resource's check as one change of the change model; `before` null on a create. */
+function checkChange(kind: ResourceKind, snapshot: Snapshot, olds: Props, news: Props, extra: Partial<ResourceChange> = {}): Change[] {
+  const before = Object.keys(olds).length > 0 ? modelValues(kind, olds) : null;
+  const after = modelValues(kind, news);
+  const rc: ResourceChange = { kind, action: actionOf(kind, before, after), before, after, ...extra };
+  return resourceChanges(rc, { domain: snapshot.domain, groups: snapshot.groups, projects: snapshot.projects, permissions: snapshot.permissions }).changes;
 }
 
 // ---- per kind ------------------------------------------------------------------------
 
 interface KindOps {
-  /** The change this resource means, given the live snapshot; `null` = nothing to evaluate. */
-  change(snapshot: Snapshot, olds: Props, news: Props, key: string): { before: Change[]; change: Change | null; fallbackProperty: string };
+  /** The changes this resource means, given the live snapshot (the change model), after the context changes `before`. */
+  change(snapshot: Snapshot, olds: Props, news: Props, key: string): { before: Change[]; changes: Change[]; fallbackProperty: string };
   /** Drop diagnostics that do not apply to this resource (see ProjectLink). */
   keep?(d: Diagnostic, olds: Props, news: Props): boolean;
   /** Properties whose new value may be the same object as the old one: delete first. */
@@ -293,26 +299,24 @@ interface KindOps {
 
 const billingGroupOps: KindOps = {
   change(snapshot, olds, news, key) {
-    const group = groupFields('billingGroup', news, { forCheck: true });
-    const live =
-      findSubGroupByName(snapshot, fromWire(olds.name)) ??
-      (news.adopt === true && isNil(olds.name) ? findSubGroupByName(snapshot, group.name) : undefined);
+    // The live group is the one this resource managed (found by its previous name); without one, a create (or an adoption).
+    const live = findByName(snapshot.groups, fromWire(olds.name));
     const before: Change[] = [];
     const main = state.plannedMain.get(key);
     if (main) before.push({ op: 'updateGroup', id: snapshot.domain.mainGroupId, group: main });
-    const change: Change = live ? { op: 'updateGroup', id: live.id, group } : { op: 'createGroup', group: group as GroupInput };
-    return { before, change, fallbackProperty: 'name' };
+    const prior = live ? { ...olds, id: live.id } : {};
+    return { before, changes: checkChange('billingGroup', snapshot, prior, news, { adopt: news.adopt === true }), fallbackProperty: 'name' };
   },
   async create(client, inputs) {
-    const fields = groupFields('billingGroup', inputs, { forCheck: false }) as GroupInput;
+    const fields = writeFields('billingGroup', inputs) as GroupInput;
     let g: Group | undefined;
     if (inputs.adopt === true) {
-      const existing = (await client.listGroups()).find((x) => x.type === 'sub' && normalizeName(x.name) === normalizeName(fields.name));
+      const existing = findByName(await client.listGroups(), fields.name);
       if (existing) {
-        const patch = changedAttributes('billingGroup', groupOutputs('billingGroup', existing), inputs).filter((k) => !LOCAL_ATTRIBUTES.has(k));
-        if (patch.length === 0) g = existing;
+        const patch = writeFields('billingGroup', inputs, groupOutputs('billingGroup', existing));
+        if (Object.keys(patch).length === 0) g = existing;
         else {
-          const res = await client.updateGroup(existing.id, pick(fields, patch));
+          const res = await client.updateGroup(existing.id, patch);
           logApiWarnings(res.warnings, `group ${existing.id}`);
           g = res;
         }
@@ -330,14 +334,13 @@ const billingGroupOps: KindOps = {
     return g ? groupOutputs('billingGroup', g) : null;
   },
   async update(client, id, olds, news) {
-    const fields = groupFields('billingGroup', news, { forCheck: false });
-    const patch = changedAttributes('billingGroup', olds, news).filter((k) => !LOCAL_ATTRIBUTES.has(k));
-    if (patch.length === 0) {
+    const patch = writeFields('billingGroup', news, olds);
+    if (Object.keys(patch).length === 0) {
       const g = await client.getGroup(id);
       if (!g) throw asError(new Error(reasonOf(diagnostic('GROUP_NOT_FOUND', { ref: id }))));
       return groupOutputs('billingGroup', g);
     }
-    const g = await client.updateGroup(id, pick(fields, patch));
+    const g = await client.updateGroup(id, patch);
     logApiWarnings(g.warnings, `group ${id}`);
     return groupOutputs('billingGroup', g);
   },
@@ -354,21 +357,20 @@ const billingGroupOps: KindOps = {
 };
 
 const mainBillingGroupOps: KindOps = {
-  change(snapshot, _olds, news, key) {
-    const group = groupFields('mainBillingGroup', news, { forCheck: true });
+  change(snapshot, olds, news, key) {
+    const changes = checkChange('mainBillingGroup', snapshot, olds, news);
     // Sub groups checked later in this process (preview) see the main group as planned.
     const known: Partial<GroupInput> = {};
-    for (const [k, v] of Object.entries(group)) if (v !== undefined) (known as Props)[k] = v;
+    for (const c of changes) if (c.op === 'updateGroup') for (const [k, v] of Object.entries(c.group)) if (v !== undefined) (known as Props)[k] = v;
     state.plannedMain.set(key, known);
-    return { before: [], change: { op: 'updateGroup', id: snapshot.domain.mainGroupId, group }, fallbackProperty: 'billingEmails' };
+    return { before: [], changes, fallbackProperty: 'billingEmails' };
   },
   async create(client, inputs) {
     const domain = await client.getDomain();
     const current = await client.getGroup(domain.mainGroupId);
     if (!current) throw new Error(reasonOf(diagnostic('GROUP_NOT_FOUND', { ref: domain.mainGroupId })));
-    const patch = changedAttributes('mainBillingGroup', groupOutputs('mainBillingGroup', current), inputs);
-    const fields = groupFields('mainBillingGroup', inputs, { forCheck: false });
-    const g = patch.length === 0 ? current : await client.updateGroup(domain.mainGroupId, pick(fields, patch));
+    const patch = writeFields('mainBillingGroup', inputs, groupOutputs('mainBillingGroup', current));
+    const g = Object.keys(patch).length === 0 ? current : await client.updateGroup(domain.mainGroupId, patch);
     logApiWarnings((g as { warnings?: [] }).warnings, `group ${g.id}`);
     return { id: g.id, outs: groupOutputs('mainBillingGroup', g) };
   },
@@ -377,13 +379,12 @@ const mainBillingGroupOps: KindOps = {
     return g ? groupOutputs('mainBillingGroup', g) : null;
   },
   async update(client, id, olds, news) {
-    const patch = changedAttributes('mainBillingGroup', olds, news);
-    const fields = groupFields('mainBillingGroup', news, { forCheck: false });
-    if (patch.length === 0) {
+    const patch = writeFields('mainBillingGroup', news, olds);
+    if (Object.keys(patch).length === 0) {
       const g = await client.getGroup(id);
       return g ? groupOutputs('mainBillingGroup', g) : olds;
     }
-    const g = await client.updateGroup(id, pick(fields, patch));
+    const g = await client.updateGroup(id, patch);
     logApiWarnings(g.warnings, `group ${id}`);
     return groupOutputs('mainBillingGroup', g);
   },
@@ -395,24 +396,12 @@ const mainBillingGroupOps: KindOps = {
 };
 
 const projectLinkOps: KindOps = {
-  change(_snapshot, _olds, news) {
-    const v = fromWire(news);
-    if (v.projectId === undefined && news.projectId === UNKNOWN) return { before: [], change: null, fallbackProperty: 'projectId' };
-    const change: Change = {
-      op: 'link',
-      projectId: typeof v.projectId === 'string' ? v.projectId : '',
-      billingGroupId: v.billingGroupId === undefined && news.billingGroupId !== UNKNOWN ? '' : v.billingGroupId,
-      allowTransfer: v.allowTransfer === true,
-    };
-    return { before: [], change, fallbackProperty: 'billingGroupId' };
+  change(snapshot, olds, news) {
+    return { before: [], changes: checkChange('projectLink', snapshot, olds, news), fallbackProperty: 'billingGroupId' };
   },
-  keep(d, olds, news) {
+  keep(d, _olds, news) {
     // allowTransfer known only after apply: the transfer may be acknowledged.
-    if (d.code === 'TRANSFER_NOT_ACKNOWLEDGED') return news.allowTransfer !== UNKNOWN;
-    // A link to the main group that is already in place (the project is in main because
-    // this resource put it there) is not an unlink from main.
-    if (d.code !== 'MAIN_UNLINK_FORBIDDEN') return true;
-    return !(olds.projectId === news.projectId && olds.billingGroupId === news.billingGroupId);
+    return d.code !== 'TRANSFER_NOT_ACKNOWLEDGED' || news.allowTransfer !== UNKNOWN;
   },
   replaceKey: ['projectId'],
   async create(client, inputs) {
@@ -438,12 +427,11 @@ const projectLinkOps: KindOps = {
     return linkOutputs(r);
   },
   async delete(client, id, props) {
-    const p = await client.getProject(id);
-    if (!p) return;
-    const domain = await client.getDomain();
-    if (p.billingGroupId === domain.mainGroupId) return; // already in main
-    // Moved elsewhere outside this program: that group's owner decides, leave it.
-    if (props.billingGroupId && p.billingGroupId !== props.billingGroupId) return;
+    const snapshot = await client.getSnapshot();
+    // The change model decides: return the project to main only if it is still where this link put it.
+    const { changes, notes } = resourceChanges({ kind: 'projectLink', action: 'delete', before: modelValues('projectLink', { ...props, projectId: id }), after: null }, snapshot);
+    for (const d of notes) warnOnce(d, `project ${id}`);
+    if (!changes.some((c) => c.op === 'unlink')) return;
     const r = await client.unlinkProject(id);
     logApiWarnings(r.warnings, `project ${id}`);
   },
@@ -454,16 +442,8 @@ function linkOutputs(r: { projectId: string; billingGroupId: string; previousBil
 }
 
 const groupPermissionOps: KindOps = {
-  change(_snapshot, _olds, news) {
-    if (news.userId === UNKNOWN || news.billingGroupId === UNKNOWN) {
-      return { before: [], change: null, fallbackProperty: 'userId' };
-    }
-    const change: Change = {
-      op: 'grant',
-      userId: typeof news.userId === 'string' ? news.userId : '',
-      billingGroupId: typeof news.billingGroupId === 'string' ? news.billingGroupId : '',
-    };
-    return { before: [], change, fallbackProperty: 'userId' };
+  change(snapshot, olds, news) {
+    return { before: [], changes: checkChange('groupPermission', snapshot, olds, news), fallbackProperty: 'userId' };
   },
   replaceKey: ['billingGroupId', 'userId'],
   async create(client, inputs) {
@@ -510,11 +490,6 @@ const OPS: Record<ResourceKind, KindOps> = {
   groupPermission: groupPermissionOps,
 };
 
-function pick<T extends object>(o: T, keys: string[]): Partial<T> {
-  const out: Props = {};
-  for (const k of keys) if (k in o) out[k] = (o as Props)[k];
-  return out as Partial<T>;
-}
 
 function checkEnums(kind: ResourceKind, news: Props): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -556,15 +531,15 @@ export const engine = {
     for (const d of enumErrors) failures.push({ property: propertyOf(d, ''), reason: reasonOf(d) });
     const { client, key } = clientFor(news);
     const snapshot = await guarded(() => snapshotOf(client, key));
-    const { before, change, fallbackProperty } = ops.change(snapshot, olds ?? {}, news, key);
-    if (change) {
-      const r = evaluateOne(snapshot, before, change);
+    const { before, changes, fallbackProperty } = ops.change(snapshot, olds ?? {}, news, key);
+    if (changes.length > 0) {
+      const r = evaluateSome(snapshot, before, changes);
       for (const d of r.errors) {
         if (ops.keep && !ops.keep(d, olds ?? {}, news)) continue;
         if (enumErrors.length > 0 && d.path && enumErrors.some((e) => e.path?.join('.') === d.path?.join('.'))) continue;
         failures.push({ property: propertyOf(d, fallbackProperty), reason: reasonOf(d) });
       }
-      if (failures.length === 0) for (const d of r.warnings) warnOnce(d, `${kind} ${JSON.stringify(change)}`);
+      if (failures.length === 0) for (const d of r.warnings) warnOnce(d, `${kind} ${JSON.stringify(changes)}`);
     }
     return { inputs, failures };
   },
@@ -647,8 +622,9 @@ export const engine = {
 /** IaC-side attributes (with defaults) carried from the inputs to the outputs. */
 function localOf(kind: ResourceKind, props: Props): Props {
   const out: Props = {};
+  const local = stateOnlyFields(kind);
   for (const [name, a] of writable(kind)) {
-    if (!LOCAL_ATTRIBUTES.has(name)) continue;
+    if (!local.includes(name)) continue;
     out[name] = props[name] ?? a.default ?? null;
   }
   return out;

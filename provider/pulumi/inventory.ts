@@ -20,6 +20,7 @@
 import type * as pulumi from '@pulumi/pulumi';
 import type * as dyn from '@pulumi/pulumi/dynamic';
 import type { Snapshot } from '../client/types';
+import { resourceChanges } from '../domain/change-model';
 import { evaluate, normalizeName } from '../domain/rules';
 import type { Change } from '../domain/types';
 import { clientFor, guarded, reasonOf, snapshotOf } from './engine';
@@ -65,14 +66,17 @@ export function deleteChanges(snapshot: Snapshot, olds: Partial<InventoryInputs>
   }
   for (const l of olds.links ?? []) {
     if (declaredLinks.has(l.projectId)) continue;
-    // A link no longer declared is deleted: it returns its project to main if the project is still where it put it.
-    const live = projectGroup.get(l.projectId);
-    if (live !== undefined && removedIds.has(live) && live === target(l)) changes.push({ op: 'unlink', projectId: l.projectId });
+    // A link no longer declared is deleted (the change model: it returns its project to main
+    // only if the project is still where it put it). Only projects of deleted groups matter here.
+    const ours = target(l);
+    if (ours === undefined || !removedIds.has(projectGroup.get(l.projectId) ?? '')) continue;
+    const before = { projectId: l.projectId, billingGroupId: ours };
+    changes.push(...resourceChanges({ kind: 'projectLink', action: 'delete', before, after: null }, snapshot).changes);
   }
   const deletes: number[] = [];
   for (const g of removed) {
     deletes.push(changes.length);
-    changes.push({ op: 'deleteGroup', id: g.id });
+    changes.push(...resourceChanges({ kind: 'billingGroup', action: 'delete', before: { id: g.id }, after: null }, snapshot).changes);
   }
   return { changes, deletes };
 }
