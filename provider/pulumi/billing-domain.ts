@@ -25,8 +25,8 @@ import type { Snapshot } from '../client/types';
 import { resourceChanges, type ResourceChange } from '../domain/change-model';
 import { evaluate } from '../domain/rules';
 import type { Change, Diagnostic } from '../domain/types';
-import { modelValues, reasonOf, UNKNOWN } from './engine';
-import { inventoryProvider, type InventoryInputs, type InventoryLink } from './inventory';
+import { IDENTITY_RULES, modelValues, reasonOf, UNKNOWN } from './engine';
+import { inventoryProvider, type InventoryInputs } from './inventory';
 import type { ResourceKind } from './providers';
 
 export interface BillingDomainArgs {
@@ -203,29 +203,18 @@ export class BillingDomain extends pulumi.ComponentResource {
         const res = decls[i].resource;
         if (!res || arg !== res.id) continue;
         if (decls[i].kind === 'mainBillingGroup') return { main: true };
-        if (decls[i].kind === 'billingGroup' && typeof resolved[i].name === 'string' && resolved[i].name !== UNKNOWN) return { name: resolved[i].name as string };
+        if (decls[i].kind === 'billingGroup' && typeof resolved[i].name === 'string' && resolved[i].name !== UNKNOWN) return { name: resolved[i].name as string, resource: decls[i].name };
       }
       return undefined;
     };
     const program: ProgramDeclaration[] = decls.map((d, i) => ({ kind: d.kind, resource: d.name, values: resolved[i], groupRef: groupRef(d.args.billingGroupId) }));
-    const { errors, warnings, changes } = judgeProgram(snapshot, program);
-    const inventory: InventoryInputs = { groups: [], links: [] };
-    program.forEach((d) => {
-      if (d.kind === 'billingGroup' && typeof d.values.name === 'string' && d.values.name !== UNKNOWN) inventory.groups.push(d.values.name);
-    });
-    for (const c of changes) {
-      if (c.op !== 'link') continue;
-      const l: InventoryLink = { projectId: c.projectId };
-      if (c.billingGroupId !== undefined) l.billingGroupId = c.billingGroupId;
-      if (c.billingGroupName !== undefined) l.billingGroupName = c.billingGroupName;
-      inventory.links.push(l);
-    }
-    return { errors, warnings, inventory };
+    const { errors, warnings } = judgeProgram(snapshot, program);
+    return { errors, warnings, inventory: inventoryOf(program, snapshot.domain.mainGroupId) };
   }
 }
 
 /** A group reference of a declaration resolved by identity: the program's main group, or a declared sub group's name. */
-export type DeclaredGroupRef = { main: true } | { name: string };
+export type DeclaredGroupRef = { main: true } | { name: string; resource?: string };
 
 /** One declaration of the program with its inputs resolved (unknowns are the sentinel). */
 export interface ProgramDeclaration {
@@ -248,21 +237,21 @@ export interface ProgramDeclaration {
  * MAIN_UNLINK_FORBIDDEN). What needs the previous inputs (a rename onto a taken name, a
  * new link to main of a project in main) is the per-resource `check`'s, which sees them.
  */
-export function judgeProgram(snapshot: Snapshot, program: ProgramDeclaration[]): DomainVerdict & { changes: Change[] } {
+export function judgeProgram(snapshot: Snapshot, program: ProgramDeclaration[]): DomainVerdict & { changes: Change[]; owners: string[] } {
   const changes: Change[] = [];
   const owner: number[] = [];
-  const transferUnknown = new Set<number>(); // change indexes whose allowTransfer is unknown
   program.forEach((d, i) => {
     const values = modelValues(d.kind, d.values);
-    let groupName: string | undefined;
+    // A declared sub group is known here by its new name only, not by identity (a rename is
+    // not visible to the program): its target rules are the inventory's; the link still
+    // declares its project (PROJECT_MULTI_LINK).
     if (d.groupRef && 'main' in d.groupRef) values.billingGroupId = snapshot.domain.mainGroupId;
-    else if (d.groupRef) (values.billingGroupId = undefined), (groupName = d.groupRef.name);
+    else if (d.groupRef) values.billingGroupId = undefined;
     const declares = d.kind === 'projectLink' || d.kind === 'groupPermission';
     const rc: ResourceChange = declares
-      ? { kind: d.kind, action: 'no-op', before: values, after: values, groupName }
+      ? { kind: d.kind, action: 'no-op', before: values, after: values }
       : { kind: d.kind, action: 'create', before: null, after: values, adopt: true };
     for (const c of resourceChanges(rc, snapshot).changes) {
-      if (c.op === 'link' && d.values.allowTransfer === UNKNOWN) transferUnknown.add(changes.length);
       changes.push(c);
       owner.push(i);
     }
@@ -272,9 +261,43 @@ export function judgeProgram(snapshot: Snapshot, program: ProgramDeclaration[]):
     const d = program[owner[x.index ?? 0]];
     return { ...x, kind: d.kind, resource: d.resource };
   };
-  // An allowTransfer known only after apply may acknowledge the transfer.
-  const errors = r.errors.filter((x) => !(x.code === 'TRANSFER_NOT_ACKNOWLEDGED' && transferUnknown.has(x.index ?? -1))).map(tag);
-  return { errors, warnings: r.warnings.map(tag), changes };
+  // Which live group a declared group is (a rename, or a new group named like a live one),
+  // and which groups this update deletes, only the previous declarations tell: the identity
+  // rules and transfers are the inventory's, judged with them (inventory.ts).
+  const errors = r.errors.filter((x) => !IDENTITY_RULES.has(x.code) && x.code !== 'TRANSFER_NOT_ACKNOWLEDGED').map(tag);
+  return { errors, warnings: r.warnings.map(tag), changes, owners: owner.map((i) => program[i].resource) };
+}
+
+/** What the inventory records of the program's declarations: group names and resources, links and memberships with their group. */
+export function inventoryOf(program: ProgramDeclaration[], mainId: string): InventoryInputs {
+  const inventory: InventoryInputs = { groups: [], groupResources: [], adopted: [], links: [], grants: [] };
+  const known = (v: unknown): v is string => typeof v === 'string' && v !== UNKNOWN;
+  for (const d of program) {
+    const v = d.values;
+    const ref: { billingGroupId?: string; billingGroupName?: string; groupResource?: string } = {};
+    if (d.groupRef && 'main' in d.groupRef) ref.billingGroupId = mainId;
+    else if (d.groupRef) (ref.billingGroupName = d.groupRef.name), d.groupRef.resource !== undefined && (ref.groupResource = d.groupRef.resource);
+    else if (known(v.billingGroupId)) ref.billingGroupId = v.billingGroupId;
+    switch (d.kind) {
+      case 'mainBillingGroup':
+        if (v.paymentMethod !== UNKNOWN) inventory.mainPayment = v.paymentMethod !== null && v.paymentMethod !== undefined;
+        break;
+      case 'billingGroup':
+        if (!known(v.name)) break;
+        inventory.groups.push(v.name);
+        inventory.groupResources!.push(d.resource);
+        if (v.adopt === true) inventory.adopted!.push(d.resource);
+        break;
+      case 'projectLink':
+        if (!known(v.projectId)) break;
+        inventory.links.push({ projectId: v.projectId, ...ref, resource: d.resource, ...(v.allowTransfer === UNKNOWN ? {} : { allowTransfer: v.allowTransfer === true }) });
+        break;
+      case 'groupPermission':
+        if (known(v.userId)) inventory.grants!.push({ userId: v.userId, ...ref });
+        break;
+    }
+  }
+  return inventory;
 }
 
 /** The inventory resource (inventory.ts): `cloudbilling:DomainInventory`. */

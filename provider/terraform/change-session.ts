@@ -98,10 +98,14 @@ export class ChangeSession {
   #ids = new Map<string, string>();
   readonly #inPlace = new Map<string, { entry: SessionEntry; prior: Record<string, unknown> }>();
 
-  constructor(client: () => BillingClient, where: { workspace: string; managedBy: string }) {
+  readonly #quietMs: number;
+
+  /** `options.quietMs`: how long the walk must be quiet before a resolvable rule is decided (default 150 ms; in-process tests that add every entry at once use less). */
+  constructor(client: () => BillingClient, where: { workspace: string; managedBy: string }, options: { quietMs?: number } = {}) {
     this.#client = client;
     this.workspace = where.workspace;
     this.managedBy = where.managedBy;
+    this.#quietMs = options.quietMs ?? QUIET_MS;
   }
 
   /** The workspace's recent change sets, newest first (fetched once per process; empty when unreachable). */
@@ -222,13 +226,13 @@ export class ChangeSession {
     this.#failed = true;
   }
 
-  /** Resolves when no resource was added for QUIET_MS (at most MAX_WAIT_MS). */
+  /** Resolves when no resource was added for `quietMs` (at most MAX_WAIT_MS). */
   async #quiet(): Promise<void> {
     const started = Date.now();
     for (;;) {
       const idle = Date.now() - this.#lastAdd;
-      if (idle >= QUIET_MS || Date.now() - started >= MAX_WAIT_MS) return;
-      await new Promise((r) => setTimeout(r, QUIET_MS - idle));
+      if (idle >= this.#quietMs || Date.now() - started >= MAX_WAIT_MS) return;
+      await new Promise((r) => setTimeout(r, this.#quietMs - idle));
     }
   }
 
