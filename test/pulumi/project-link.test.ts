@@ -110,13 +110,19 @@ describe('ProjectLink', () => {
     await remove('projectLink', other.id, n.outs);
   });
 
-  test('delete leaves a project that was moved elsewhere outside Pulumi', async () => {
+  test('delete leaves a project that was moved elsewhere outside Pulumi, and warns LINK_MOVED_OUTSIDE (as every front end does)', async () => {
     const p = await w.admin.createProject({ name: 'moved-away' });
     outOfBand();
     const c = await checkAndCreate('projectLink', { projectId: p.id, billingGroupId: subA });
     await w.admin.linkProject(p.id, subB, true);
-    await remove('projectLink', p.id, c.outs);
+    const warnings = captureWarnings();
+    try {
+      await remove('projectLink', p.id, c.outs);
+    } finally {
+      warnings.restore();
+    }
     expect((await w.admin.getProject(p.id))!.billingGroupId).toBe(subB);
+    expect(warnings.lines).toEqual([expect.stringMatching(/^LINK_MOVED_OUTSIDE: Project "moved-away" is no longer where this link put it/)]);
   });
 
   test('adopt: a project already in the group is taken over without a write', async () => {
