@@ -265,6 +265,16 @@ export function judgeProgram(snapshot: Snapshot, program: ProgramDeclaration[]):
   // and which groups this update deletes, only the previous declarations tell: the identity
   // rules and transfers are the inventory's, judged with them (inventory.ts).
   const errors = r.errors.filter((x) => !IDENTITY_RULES.has(x.code) && x.code !== 'TRANSFER_NOT_ACKNOWLEDGED').map(tag);
+  // Two declared groups with one name clash whatever groups they are (and so does one named
+  // like the main group): that much NAME_TAKEN needs no identity.
+  const groups = program.map((d, i) => ({ d, i })).filter(({ d }) => d.kind === 'billingGroup');
+  const creates: Change[] = groups.map(({ d }) => ({ op: 'createGroup', group: { name: modelValues('billingGroup', d.values).name as string, billingEmails: undefined as never, invoiceEmails: undefined as never } }));
+  const main = snapshot.groups.filter((g) => g.id === snapshot.domain.mainGroupId);
+  for (const x of evaluate({ ...snapshot, groups: main, projects: [], permissions: [] }, creates).errors) {
+    if (x.code !== 'NAME_TAKEN' || x.index === undefined) continue;
+    const d = groups[x.index].d;
+    errors.push({ ...x, index: undefined, kind: d.kind, resource: d.resource });
+  }
   return { errors, warnings: r.warnings.map(tag), changes, owners: owner.map((i) => program[i].resource) };
 }
 

@@ -126,7 +126,7 @@ test('resource secrets: payment method and token are secret inputs and outputs',
 });
 
 describe('BillingDomain: whole-program rules at preview, before anything is registered', () => {
-  test('PROJECT_MULTI_LINK blocks the program; NAME_TAKEN among new groups and SUB_GROUP_LIMIT (declared + live) are its inventory\'s', async () => {
+  test('PROJECT_MULTI_LINK and NAME_TAKEN among declared groups block the program; SUB_GROUP_LIMIT (declared + live) is its inventory\'s', async () => {
     await admin.updateGroup((await admin.getDomain()).mainGroupId, { paymentMethod: CARD });
     const live = (await admin.listGroups()).filter((g) => g.type === 'sub').length;
     const { subGroupLimit } = await admin.getDomain();
@@ -147,9 +147,9 @@ describe('BillingDomain: whole-program rules at preview, before anything is regi
 
     const verdict = await domain.verdict();
     const got = verdict.errors.map((e) => `${e.code} ${e.kind} ${e.resource}`);
-    // Which live group a declared group is (new, or renamed) only the previous declarations tell: the identity
-    // rules are judged by the inventory's check (below), not here.
-    expect(got).toEqual(['PROJECT_MULTI_LINK projectLink second']);
+    // Two declared groups of one name clash whatever groups they are; which live group a declared group is (new, or
+    // renamed) only the previous declarations tell: SUB_GROUP_LIMIT is judged by the inventory's check (below).
+    expect(got.sort()).toEqual(['NAME_TAKEN billingGroup ops-again', 'PROJECT_MULTI_LINK projectLink second']);
     expect(verdict.errors.every((e) => e.detail.length > 0)).toBe(true);
     await settle();
     // Every resource of the program is held back: its check fails, so the preview fails
@@ -166,7 +166,8 @@ describe('BillingDomain: whole-program rules at preview, before anything is regi
     // Its own violations first, then the rest of the program's (the engine shows only the
     // first resource whose check fails).
     expect(failures.second[0]).toBe('PROJECT_MULTI_LINK');
-    for (const name of ['ops', 'ops-again', 'research', 'first']) expect(failures[name]).toEqual(['PROJECT_MULTI_LINK']);
+    expect(failures['ops-again'][0]).toBe('NAME_TAKEN');
+    for (const name of ['ops', 'research', 'first']) expect(failures[name].sort()).toEqual(['NAME_TAKEN', 'PROJECT_MULTI_LINK']);
     expect(rejections).toEqual([]);
     // Without the second link the program passes here, and its inventory (which every resource depends on) fails
     // the preview, and `up`, before anything is created:
