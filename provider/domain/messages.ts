@@ -351,6 +351,8 @@ export const API_TEXT = {
   usageTooPast: (at: string, min: string) => `"at" (${at}) is before ${min}, the earliest time usage may be recorded.`,
   invoiceNotFound: (id: string) => `Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`,
   creditNotFound: (id: string, groupId: string) => `Credit ${JSON.stringify(id)} does not exist in billing group ${JSON.stringify(groupId)}.`,
+  storeNotReady: 'The Billing API cannot reach its database right now, so it is not ready. Retry after the Retry-After seconds; the operator should check the store (docs/operations.md).',
+  draining: 'This Billing API process is shutting down and takes no new work. Retry after the Retry-After seconds; another replica or the restarted process will answer.',
   idempotencyUnreadable: (key: string) => `The answer recorded for Idempotency-Key ${JSON.stringify(key)} cannot be read back. Use a new key for a new request.`,
 } as const;
 
