@@ -98,6 +98,10 @@ export function registerReady(app: FastifyInstance, store: OperableStore, state:
   app.addHook('preClose', async () => {
     state.draining = true;
   });
+  // While draining, every answer tells the client (or the proxy) not to reuse the connection.
+  app.addHook('onSend', async (_req, reply) => {
+    if (state.draining) reply.header('connection', 'close');
+  });
 }
 
 /**
