@@ -17,7 +17,7 @@
  */
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { missingPackagesText } from '../domain/messages';
+import { METRICS_PACKAGE, missingMetricsPackageText } from '../domain/messages';
 import { checkGroupInput, isValidEmail } from '../domain/rules';
 import { DEFAULTS, startServer, type RunningServer } from '../server';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../server/ops';
@@ -135,11 +135,11 @@ export async function run(argv: string[]): Promise<number> {
       logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization', 'req.headers.cookie'], stream: process.stderr },
     });
   } catch (e) {
-    const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && /'prom-client'/.test(String((e as Error).message));
-    log('fatal', missing ? missingPackagesText('serve --metrics', ['prom-client']) : 'the Billing API could not start', {
+    const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${METRICS_PACKAGE}'`);
+    log('fatal', missing ? missingMetricsPackageText : 'the Billing API could not start', {
       err: { message: (e as Error).message, code: (e as { code?: string }).code },
     });
-    return done(1);
+    return done(missing ? 2 : 1);
   }
 
   if (server.created) server.app.log.info({ domain: server.service.state.domain.name, demo: values.demo }, 'created the domain');

@@ -394,6 +394,13 @@ export function transportHint(code: string | undefined, url: string): string {
 /** Packages `cloudbilling serve` needs beyond the package's own dependencies. */
 export const SERVER_PACKAGES = ['better-sqlite3', 'fastify', '@fastify/swagger'] as const;
 
+/** Loaded only by `cloudbilling serve --metrics` (GET /metrics); serve runs without it. */
+export const METRICS_PACKAGE = 'prom-client';
+
+export const missingMetricsPackageText =
+  `cloudbilling serve --metrics needs ${METRICS_PACKAGE}, which is not installed: it is an optional peer dependency of cloudbilling, ` +
+  `used only for GET /metrics. Install it next to it (npm install ${METRICS_PACKAGE}) or start serve without --metrics.`;
+
 /** The line `cloudbilling <command>` prints when `missing` (module names) are not installed. */
 export function missingPackagesText(command: string, missing: readonly string[]): string {
   return (
