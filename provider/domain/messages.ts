@@ -254,6 +254,14 @@ const ADAPTER_TEXT = {
       detail: `Project ${q(p.projectName ?? p.projectId)} (${p.projectId}) was moved to ${gq(p.groupName)} outside IaC${p.oursName !== undefined ? `, away from ${q(p.oursName)}` : ''}. Removing the link forgets it and does not return the project to the main group: that move is no longer this configuration's to undo.`,
     }),
   },
+  PAYMENT_REFERENCE_REQUIRED: {
+    severity: 'error',
+    code: 'PAYMENT_REFERENCE_REQUIRED',
+    text: (p: Record<string, any>) => ({
+      summary: `${p.attribute} is required here`,
+      detail: `${q(p.name)} has no payment method yet, so there is no reference to keep. Set ${p.attribute} to the token your payment processor issued (never a card number); after that it may be left out and the API's value is kept.`,
+    }),
+  },
   READ_ONLY_ATTRIBUTE: {
     severity: 'error',
     code: 'READ_ONLY_ATTRIBUTE',
