@@ -27,7 +27,7 @@ const backupAsync = (...args: string[]) =>
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
-const withoutAt = ({ at: _at, ...rest }: { at: string }) => rest;
+const withoutAt = ({ at: _at, ...rest }: { at: string; [k: string]: unknown }) => rest;
 
 test('backup while the server writes; the copy serves everything acknowledged before it; restore is the same command', async () => {
   const dbFile = join(dir, 'live.db');
