@@ -14,15 +14,24 @@ import fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from '@fastify/swagger';
 import sjson from 'secure-json-parse';
 import { API_TEXT } from '../domain/messages';
-import type { User } from '../domain/types';
+import { MANAGED_BY_HEADER, MANAGED_BY_MAX } from '../client/types';
 import { ApiError, HTTP_CODES, badRequest, conflict, httpError, isApiError } from './errors';
 import { sha256 } from './ids';
 import { seal, unseal } from './secrets';
 import { checkBody, checkNoBody, clientErrorHandler, rawErrorResponse } from './guard';
+import { registerReady, type OpsState } from './ops';
 import { RateLimiter } from './rate-limit';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
-import { canonical, type BillingService, type WriteResult } from './service';
+import { canonical, type Actor, type BillingService, type WriteResult } from './service';
+
+/** The IaC label of a request (`X-Cloudbilling-Managed-By`), validated; undefined without one. */
+function managedByOf(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const label = Array.isArray(value) ? value.join(',') : value.trim();
+  if (label.length < 1 || label.length > MANAGED_BY_MAX || !/^[\x20-\x7e]+$/.test(label)) throw badRequest(API_TEXT.managedByInvalid(MANAGED_BY_MAX));
+  return label;
+}
 
 /** Request bodies larger than this get 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -35,11 +44,13 @@ export interface AppOptions {
   /** fastify logger setting. Default off. */
   logger?: boolean | Record<string, unknown>;
   version?: string;
+  /** Serve Prometheus metrics at `GET /metrics` (metrics.ts; loads prom-client). Default off. */
+  metrics?: boolean;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: User;
+    actor: Actor;
     /** The caller's keyed token hash (rate limit and idempotency scope). */
     tokenHash: string;
     /** Seals the caller's idempotency entries (secrets.ts); derived from the token, never stored. */
@@ -66,6 +77,9 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     bodyLimit: BODY_LIMIT,
     // A client that trickles its request cannot hold a connection forever.
     requestTimeout: 30_000,
+    // During a graceful close (ops.ts) a request on an open keep-alive connection is still
+    // answered, with Connection: close; fastify's own 503 would not be in the error shape.
+    return503OnClosing: false,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: true, maxParamLength: 1000 },
     // Router-level failures (malformed percent-encoding in the URL) get the API's error shape too.
     frameworkErrors: (error, _req, reply) => {
@@ -122,7 +136,7 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
 
   // ---- authentication and rate limit
   const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined;
-  app.decorateRequest('actor', null as unknown as User);
+  app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('tokenHash', '');
   app.decorateRequest('cacheKey', null as unknown as Buffer);
   app.addHook('onRequest', async (req, reply) => {
@@ -136,7 +150,7 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
       reply.header('www-authenticate', 'Bearer');
       throw httpError(401, m ? 'The token is not valid. Use a token issued by this server (POST /v1/users) or the admin token.' : 'Missing bearer token. Send Authorization: Bearer <token>.');
     }
-    req.actor = user;
+    req.actor = { ...user, managedBy: managedByOf(req.headers[MANAGED_BY_HEADER]) };
     req.tokenHash = store.tokenKey(m[1]);
     req.cacheKey = store.cacheKey(m[1]);
     if (limiter) {
@@ -225,6 +239,11 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     if (replayed) reply.header('idempotent-replayed', 'true');
     return send(reply, result);
   };
+
+  // ---- operations: readiness, metrics (before the routes, so their hooks see every route)
+  const ops: OpsState = { draining: false };
+  registerReady(app, store, ops);
+  if (options.metrics) (await import('./metrics')).registerMetrics(app, store);
 
   registerRoutes(app, { service, write, send });
   return app;
