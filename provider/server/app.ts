@@ -20,6 +20,7 @@ import { sha256 } from './ids';
 import { seal, unseal } from './secrets';
 import { checkBody, checkNoBody, clientErrorHandler, rawErrorResponse } from './guard';
 import { RateLimiter } from './rate-limit';
+import { registerConsole } from './console';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
 import { canonical, type BillingService, type WriteResult } from './service';
@@ -227,6 +228,8 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   };
 
   registerRoutes(app, { service, write, send });
+  // The web console's files at /console/ (SPEC §9), with their own CSP; /v1 is unchanged.
+  await registerConsole(app);
   return app;
 }
 
