@@ -26,6 +26,20 @@ function withCountsOf(state: DomainState, g: Group): Group {
   return g.type === 'main' ? { ...g, projectCount: count, totalProjectCount: state.projects.length } : { ...g, projectCount: count };
 }
 
+/**
+ * The caller of a write: the user, and the Terraform workspace or Pulumi stack it writes
+ * for when an IaC client sent `X-Cloudbilling-Managed-By` (SPEC §9 "managed by"). A write
+ * with a label marks the objects it creates or changes with it; a write without one (the
+ * console, curl) leaves an object's mark as it is: the object stays managed and the
+ * change is drift for its workspace.
+ */
+export type Actor = User & { managedBy?: string };
+
+/** An object's mark after a write by `actor`. */
+function markAfter(actor: Actor, current: string | null | undefined): string | null {
+  return actor.managedBy ?? current ?? null;
+}
+
 /** A rule diagnostic as the API shows it. */
 export interface ApiDiagnostic {
   code: string;
@@ -156,6 +170,7 @@ export class BillingService {
         createdBy: adminId,
         version: 1,
         projectCount: 0,
+        managedBy: null,
       };
       s.insertGroup(main);
       s.insertEvent({ billingGroupId: mainId, at: now, actor: adminId, action: 'group.created', target: mainId, before: null, after: groupView(main) });
@@ -166,34 +181,34 @@ export class BillingService {
 
   // ---- access -------------------------------------------------------------------------
 
-  isAdmin(actor: User): boolean {
+  isAdmin(actor: Actor): boolean {
     return actor.role === 'billing_admin';
   }
 
-  requireAdmin(actor: User): void {
+  requireAdmin(actor: Actor): void {
     if (!this.isAdmin(actor)) throw forbidden();
   }
 
-  memberships(actor: User): Set<string> {
+  memberships(actor: Actor): Set<string> {
     const out = new Set<string>();
     for (const p of this.state.permissions) if (p.userId === actor.id) out.add(p.billingGroupId);
     return out;
   }
 
   /** What `actor` sees (visibility.ts); asked before any rule runs. */
-  vis(actor: User): Visibility {
+  vis(actor: Actor): Visibility {
     return visibilityOf(this.state, actor);
   }
 
-  canSeeGroup(actor: User, groupId: string): boolean {
+  canSeeGroup(actor: Actor, groupId: string): boolean {
     return seesGroup(this.vis(actor), groupId);
   }
 
-  canSeeProject(actor: User, p: Project): boolean {
+  canSeeProject(actor: Actor, p: Project): boolean {
     return seesProject(this.vis(actor), p);
   }
 
-  visibleProjects(actor: User): Project[] {
+  visibleProjects(actor: Actor): Project[] {
     if (this.isAdmin(actor)) return this.state.projects;
     const m = this.memberships(actor);
     if (m.has(this.state.domain.mainGroupId)) return this.state.projects;
@@ -209,7 +224,7 @@ export class BillingService {
   }
 
   /** A group the caller may read: 404 when unknown or not visible (deleted groups: admins only). */
-  readableGroup(actor: User, id: string, opts: { allowDeleted?: boolean } = {}): Group {
+  readableGroup(actor: Actor, id: string, opts: { allowDeleted?: boolean } = {}): Group {
     const v = this.vis(actor);
     const g = this.store.group(id) ?? (opts.allowDeleted && v.admin ? this.store.deletedGroup(id) : undefined);
     return resolve('group', id, g, (x) => seesGroup(v, x.id));
@@ -232,7 +247,7 @@ export class BillingService {
   }
 
   /** Run the rules for one change; throws the rule error, returns warnings and next. */
-  private check(actor: User, change: Change, state: DomainState, newGroupId?: string) {
+  private check(actor: Actor, change: Change, state: DomainState, newGroupId?: string) {
     const now = this.clock();
     const r = evaluate(state, [change], { actor: { id: actor.id, role: actor.role, email: actor.email }, now, newId: newGroupId ? () => newGroupId : undefined });
     if (r.errors.length > 0) throw ruleError(r.errors);
@@ -243,8 +258,8 @@ export class BillingService {
     this.store.setState(withCounts(next));
   }
 
-  private event(actor: User, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): BillingEvent {
-    return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after });
+  private event(actor: Actor, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): BillingEvent {
+    return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after, managedBy: actor.managedBy ?? null });
   }
 
   // ---- reads --------------------------------------------------------------------------
@@ -253,43 +268,43 @@ export class BillingService {
     return { ...this.state.domain };
   }
 
-  listGroups(actor: User): Group[] {
+  listGroups(actor: Actor): Group[] {
     const v = this.vis(actor);
     return this.state.groups.filter((g) => seesGroup(v, g.id)).map((g) => present(v, groupView(g)));
   }
 
-  getGroup(actor: User, id: string): Group {
+  getGroup(actor: Actor, id: string): Group {
     return present(this.vis(actor), groupView(this.readableGroup(actor, id)));
   }
 
-  groupProjects(actor: User, id: string): Project[] {
+  groupProjects(actor: Actor, id: string): Project[] {
     this.readableGroup(actor, id);
     return this.state.projects.filter((p) => p.billingGroupId === id);
   }
 
-  listProjects(actor: User): Project[] {
+  listProjects(actor: Actor): Project[] {
     return this.visibleProjects(actor);
   }
 
-  getProject(actor: User, id: string): Project {
+  getProject(actor: Actor, id: string): Project {
     return this.projectById(id, actor);
   }
 
-  listUsers(actor: User): User[] {
+  listUsers(actor: Actor): User[] {
     if (this.isAdmin(actor)) return this.state.users;
     return this.state.users.filter((u) => u.id === actor.id);
   }
 
-  getUser(actor: User, id: string): User {
+  getUser(actor: Actor, id: string): User {
     return this.userById(id, actor);
   }
 
-  groupPermissions(actor: User, groupId: string): Permission[] {
+  groupPermissions(actor: Actor, groupId: string): Permission[] {
     this.readableGroup(actor, groupId);
     return this.state.permissions.filter((p) => p.billingGroupId === groupId);
   }
 
-  snapshot(actor: User) {
+  snapshot(actor: Actor) {
     const admin = this.isAdmin(actor);
     const groupIds = new Set(this.listGroups(actor).map((g) => g.id));
     const fin = this.store.finance([...groupIds]);
@@ -308,7 +323,7 @@ export class BillingService {
   }
 
   /** `POST /v1/plan`: evaluate the changes against the live state (with finance); nothing is applied. */
-  plan(actor: User, changes: Change[]): { errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] } {
+  plan(actor: Actor, changes: Change[]): { errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] } {
     const r = evaluate(this.store.stateWithFinance(), changes, {
       actor: { id: actor.id, role: actor.role, email: actor.email },
       now: this.clock(),
@@ -318,7 +333,7 @@ export class BillingService {
 
   // ---- group writes -------------------------------------------------------------------
 
-  createGroup(actor: User, input: GroupInput): WriteResult {
+  createGroup(actor: Actor, input: GroupInput): WriteResult {
     this.requireAdmin(actor);
     const id = newId('group');
     const group: GroupInput = { ...input, paymentMethod: input.paymentMethod ?? null };
@@ -329,7 +344,7 @@ export class BillingService {
     return { status: 201, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view), location: `/v1/billing-groups/${id}` } };
   }
 
-  updateGroup(actor: User, id: string, patch: Partial<GroupInput>, expectedVersion?: number): WriteResult {
+  updateGroup(actor: Actor, id: string, patch: Partial<GroupInput>, expectedVersion?: number): WriteResult {
     const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'updateGroup', id, group: patch, expectedVersion }, this.state);
@@ -342,7 +357,7 @@ export class BillingService {
     return { status: 200, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view) } };
   }
 
-  deleteGroup(actor: User, id: string, confirmName: string | undefined): WriteResult {
+  deleteGroup(actor: Actor, id: string, confirmName: string | undefined): WriteResult {
     const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, this.store.stateWithFinance([id]));
@@ -353,16 +368,19 @@ export class BillingService {
 
   // ---- persistence of judged changes (one place per kind of write) ---------------------
   // Each writes the rows and events of one change that `evaluate` has already allowed;
-  // the caller then commits `next` to the in-memory view.
+  // the caller then commits `next` to the in-memory view. The objects they are given are
+  // the fresh ones of `next`; each sets its managed-by mark on it before writing the row.
 
-  private persistCreate(actor: User, g: Group, at: string): void {
+  private persistCreate(actor: Actor, g: Group, at: string): void {
+    g.managedBy = markAfter(actor, null);
     this.store.insertGroup(g);
     this.event(actor, at, g.id, 'group.created', g.id, null, groupView(g));
   }
 
   /** False when nothing writable changes (no new version, no event). */
-  private persistUpdate(actor: User, before: Group, after: Group, at: string): boolean {
-    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details });
+  private persistUpdate(actor: Actor, before: Group, after: Group, at: string): boolean {
+    after.managedBy = markAfter(actor, before.managedBy);
+    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details, m: g.managedBy ?? null });
     if (writable(after) === writable(before)) return false;
     this.store.updateGroup(after);
     this.event(actor, at, after.id, 'group.updated', after.id, groupView(before), groupView(after));
@@ -370,7 +388,7 @@ export class BillingService {
   }
 
   /** `memberships`: the group's permissions at that moment (they go with it). */
-  private persistDelete(actor: User, before: Group, at: string, memberships: Permission[]): void {
+  private persistDelete(actor: Actor, before: Group, at: string, memberships: Permission[]): void {
     const id = before.id;
     this.store.markGroupDeleted(id, at);
     for (const p of memberships) {
@@ -386,10 +404,14 @@ export class BillingService {
     this.event(actor, at, id, 'group.deleted', id, groupView(before), null);
   }
 
-  /** False when the project stays where it is. */
-  private persistMove(actor: User, before: Project, after: Project, at: string): boolean {
+  /**
+   * False when the project stays where it is. `op` is the change that moved it: an IaC
+   * `unlink` (a deleted link resource) leaves the project unmanaged in main.
+   */
+  private persistMove(actor: Actor, before: Project, after: Project, at: string, op: 'link' | 'unlink'): boolean {
     if (after.billingGroupId === before.billingGroupId) return false;
-    this.store.moveProject(before.id, after.billingGroupId, after.effectiveFrom);
+    after.managedBy = op === 'unlink' && actor.managedBy ? null : markAfter(actor, before.managedBy);
+    this.store.moveProject(after);
     const b = { billingGroupId: before.billingGroupId, effectiveFrom: before.effectiveFrom };
     const a = { billingGroupId: after.billingGroupId, effectiveFrom: after.effectiveFrom };
     this.event(actor, at, before.billingGroupId, 'project.unlinked', before.id, b, a);
@@ -397,12 +419,13 @@ export class BillingService {
     return true;
   }
 
-  private persistGrant(actor: User, p: Permission): void {
+  private persistGrant(actor: Actor, p: Permission): void {
+    p.managedBy = markAfter(actor, null);
     this.store.insertPermission(p);
     this.event(actor, p.createdAt, p.billingGroupId, 'permission.granted', p.userId, null, p);
   }
 
-  private persistRevoke(actor: User, existing: Permission, at: string): void {
+  private persistRevoke(actor: Actor, existing: Permission, at: string): void {
     this.store.deletePermission(existing.userId, existing.billingGroupId);
     this.event(actor, at, existing.billingGroupId, 'permission.revoked', existing.userId, existing, null);
   }
@@ -414,7 +437,7 @@ export class BillingService {
    * the list's order: creates, updates, moves, grants, revokes, deletes. Nothing is
    * written when there is an error. `results[i]` is what change `i` produced.
    */
-  applyChanges(actor: User, changes: Change[]): { errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] } {
+  applyChanges(actor: Actor, changes: Change[]): { errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] } {
     const now = this.clock();
     const at = now.toISOString();
     const before = this.store.stateWithFinance();
@@ -440,7 +463,7 @@ export class BillingService {
       if (c.op !== 'link' && c.op !== 'unlink') return;
       if (moved.has(c.projectId)) return;
       moved.add(c.projectId);
-      this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at);
+      this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at, c.op);
     });
     const permKey = (u: string, g: string) => `${u}\u0000${g}`;
     const had = new Map(liveBefore.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
@@ -485,7 +508,7 @@ export class BillingService {
 
   // ---- links --------------------------------------------------------------------------
 
-  link(actor: User, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): WriteResult {
+  link(actor: Actor, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): WriteResult {
     this.projectById(projectId, actor);
     // A target the caller cannot see is as unknown as a missing one; an unknown target is left
     // to the rules (admins), which report it with its path.
@@ -496,13 +519,13 @@ export class BillingService {
     return this.move(actor, projectId, change);
   }
 
-  unlink(actor: User, projectId: string): WriteResult {
+  unlink(actor: Actor, projectId: string): WriteResult {
     this.projectById(projectId, actor);
     this.requireAdmin(actor);
     return this.move(actor, projectId, { op: 'unlink', projectId });
   }
 
-  private move(actor: User, projectId: string, change: Change): WriteResult {
+  private move(actor: Actor, projectId: string, change: Change): WriteResult {
     const before = this.store.project(projectId)!;
     // Judged on the slice of the state a move reads (its project and the groups): O(groups),
     // not O(projects). The next state is merged here.
@@ -515,13 +538,13 @@ export class BillingService {
       effectiveFrom: after.effectiveFrom,
       warnings: warningsOf(r.warnings),
     };
-    if (this.persistMove(actor, before, after, r.nowIso)) this.store.replaceProject(after, before.billingGroupId);
+    if (this.persistMove(actor, before, after, r.nowIso, change.op === 'unlink' ? 'unlink' : 'link')) this.store.replaceProject(after, before.billingGroupId);
     return { status: 200, body };
   }
 
   // ---- permissions --------------------------------------------------------------------
 
-  grant(actor: User, groupId: string, userId: string): WriteResult {
+  grant(actor: Actor, groupId: string, userId: string): WriteResult {
     this.liveGroup(groupId, actor);
     this.userById(userId, actor);
     this.requireAdmin(actor);
@@ -535,7 +558,7 @@ export class BillingService {
     return { status: 200, body: { ...p, warnings: warningsOf(r.warnings) } };
   }
 
-  revoke(actor: User, groupId: string, userId: string): WriteResult {
+  revoke(actor: Actor, groupId: string, userId: string): WriteResult {
     this.liveGroup(groupId, actor);
     this.userById(userId, actor);
     this.requireAdmin(actor);
@@ -551,19 +574,19 @@ export class BillingService {
 
   // ---- projects and users -------------------------------------------------------------
 
-  createProject(actor: User, name: string): WriteResult {
+  createProject(actor: Actor, name: string): WriteResult {
     this.requireAdmin(actor);
     const now = this.clock();
     const nowIso = now.toISOString();
     const mainId = this.state.domain.mainGroupId;
-    const p: Project = { id: newId('project'), name, billingGroupId: mainId, effectiveFrom: firstOfMonth(now), createdAt: nowIso };
+    const p: Project = { id: newId('project'), name, billingGroupId: mainId, effectiveFrom: firstOfMonth(now), createdAt: nowIso, managedBy: null };
     this.store.insertProject(p);
     this.event(actor, nowIso, mainId, 'project.created', p.id, null, { billingGroupId: mainId, effectiveFrom: p.effectiveFrom });
     this.commit({ ...this.state, projects: [...this.state.projects, p] });
     return { status: 201, body: { ...p, warnings: [] }, headers: { location: `/v1/projects/${p.id}` } };
   }
 
-  createUser(actor: User, body: { email: string; name: string; role?: 'billing_admin' | null }): WriteResult {
+  createUser(actor: Actor, body: { email: string; name: string; role?: 'billing_admin' | null }): WriteResult {
     this.requireAdmin(actor);
     if (!isValidEmail(body.email)) throw ruleViolation('EMAIL_INVALID', { email: body.email }, ['email']);
     const lower = body.email.toLowerCase();
@@ -582,7 +605,7 @@ export class BillingService {
 
   // ---- usage and invoices -------------------------------------------------------------
 
-  recordUsage(actor: User, body: { projectId: string; service: string; amount: number; at?: string }): WriteResult {
+  recordUsage(actor: Actor, body: { projectId: string; service: string; amount: number; at?: string }): WriteResult {
     const p = this.projectById(body.projectId, actor, ['projectId']);
     this.requireAdmin(actor);
     const now = this.clock();
@@ -610,7 +633,7 @@ export class BillingService {
     };
   }
 
-  closePeriod(actor: User, period: string): WriteResult {
+  closePeriod(actor: Actor, period: string): WriteResult {
     if (!PERIOD_RE.test(period)) throw badRequest(`Billing period ${JSON.stringify(period)} is not YYYY-MM (e.g. 2026-03).`, { path: ['period'] });
     this.requireAdmin(actor);
     const nowIso = this.clock().toISOString();
@@ -654,19 +677,19 @@ export class BillingService {
   }
 
   /** An invoice as `actor` sees it: 404 when unknown or of a group the caller cannot see. */
-  getInvoice(actor: User, id: string): Invoice {
+  getInvoice(actor: Actor, id: string): Invoice {
     const inv = this.invoiceById(id);
     if (!inv || !this.canSeeGroup(actor, inv.billingGroupId)) throw notFound(API_TEXT.invoiceNotFound(id));
     return inv;
   }
 
-  groupInvoices(actor: User, groupId: string): Invoice[] {
+  groupInvoices(actor: Actor, groupId: string): Invoice[] {
     this.readableGroup(actor, groupId, { allowDeleted: true });
     const ids = this.store.sql('SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, rowid').all(groupId) as { id: string }[];
     return ids.map((r) => this.invoiceById(r.id)!);
   }
 
-  payInvoice(actor: User, id: string): WriteResult {
+  payInvoice(actor: Actor, id: string): WriteResult {
     const inv = this.getInvoice(actor, id);
     this.requireAdmin(actor);
     if (inv.status === 'paid') throw conflict(`Invoice ${id} is already paid (at ${inv.paidAt}).`);
@@ -687,13 +710,13 @@ export class BillingService {
     return { id: r.id, billingGroupId: r.billing_group_id, code: r.code, kind: r.kind, amount: fromMicros(r.amount), status: r.status, createdAt: r.created_at };
   }
 
-  groupCredits(actor: User, groupId: string): Credit[] {
+  groupCredits(actor: Actor, groupId: string): Credit[] {
     this.readableGroup(actor, groupId, { allowDeleted: true });
     const ids = this.store.sql('SELECT id FROM credits WHERE billing_group_id = ? ORDER BY rowid').all(groupId) as { id: string }[];
     return ids.map((r) => this.creditById(r.id)!);
   }
 
-  claimCredit(actor: User, groupId: string, code: string): WriteResult {
+  claimCredit(actor: Actor, groupId: string, code: string): WriteResult {
     this.liveGroup(groupId, actor);
     this.requireAdmin(actor);
     const { kind, amount } = parseCreditCode(code);
@@ -710,7 +733,7 @@ export class BillingService {
     return { status: 201, body: { ...c, warnings: [] } };
   }
 
-  refundCredit(actor: User, groupId: string, creditId: string): WriteResult {
+  refundCredit(actor: Actor, groupId: string, creditId: string): WriteResult {
     this.liveGroup(groupId, actor);
     const c = this.creditById(creditId);
     if (!c || c.billingGroupId !== groupId) throw notFound(API_TEXT.creditNotFound(creditId, groupId));
@@ -726,7 +749,7 @@ export class BillingService {
 
   // ---- events -------------------------------------------------------------------------
 
-  groupEvents(actor: User, groupId: string, limit: number, cursor?: string): { items: BillingEvent[]; nextCursor?: string } {
+  groupEvents(actor: Actor, groupId: string, limit: number, cursor?: string): { items: BillingEvent[]; nextCursor?: string } {
     this.readableGroup(actor, groupId, { allowDeleted: true });
     let before = Number.MAX_SAFE_INTEGER;
     if (cursor !== undefined) {
@@ -736,7 +759,7 @@ export class BillingService {
       before = Number(m[1]);
     }
     const rows = this.store
-      .sql('SELECT seq, id, billing_group_id, at, actor, action, target, before, after FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+      .sql('SELECT seq, id, billing_group_id, at, actor, action, target, before, after, managed_by FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
       .all(groupId, before, limit + 1) as {
       seq: number;
       id: string;
@@ -747,6 +770,7 @@ export class BillingService {
       target: string;
       before: string | null;
       after: string | null;
+      managed_by: string | null;
     }[];
     const page = rows.slice(0, limit);
     const v = this.vis(actor);
@@ -759,6 +783,7 @@ export class BillingService {
       target: r.target,
       before: r.before === null ? null : presentPayload(v, JSON.parse(r.before)),
       after: r.after === null ? null : presentPayload(v, JSON.parse(r.after)),
+      managedBy: r.managed_by,
     }));
     const out: { items: BillingEvent[]; nextCursor?: string } = { items };
     if (rows.length > limit) out.nextCursor = Buffer.from(`e:${page[page.length - 1].seq}`).toString('base64url');

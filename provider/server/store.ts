@@ -24,6 +24,8 @@ export interface EventInput {
   before?: unknown;
   after?: unknown;
   at: string;
+  /** The IaC workspace or stack that made the write (`Actor.managedBy`). */
+  managedBy?: string | null;
 }
 
 import type { BillingEvent } from '../client/types';
@@ -41,6 +43,7 @@ interface GroupRow {
   created_by: string;
   version: number;
   deleted_at: string | null;
+  managed_by: string | null;
 }
 
 export function groupFromRow(r: GroupRow): Group {
@@ -57,6 +60,7 @@ export function groupFromRow(r: GroupRow): Group {
     createdBy: r.created_by,
     version: r.version,
     projectCount: 0,
+    managedBy: r.managed_by,
   };
 }
 
@@ -151,14 +155,15 @@ export class Store {
     this.adminUserId = d.admin_user_id;
     const groups = (this.sql('SELECT * FROM billing_groups WHERE deleted_at IS NULL ORDER BY rowid').all() as GroupRow[]).map(groupFromRow);
     const projects = (
-      this.sql('SELECT id, name, billing_group_id, effective_from, created_at FROM projects ORDER BY rowid').all() as {
+      this.sql('SELECT id, name, billing_group_id, effective_from, created_at, managed_by FROM projects ORDER BY rowid').all() as {
         id: string;
         name: string;
         billing_group_id: string;
         effective_from: string;
         created_at: string;
+        managed_by: string | null;
       }[]
-    ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at }));
+    ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at, managedBy: r.managed_by }));
     const userRows = this.sql('SELECT id, email, name, role, token_hash, token_scheme FROM users ORDER BY rowid').all() as {
       id: string;
       email: string;
@@ -169,12 +174,13 @@ export class Store {
     }[];
     const users = userRows.map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role }));
     const permissions = (
-      this.sql('SELECT user_id, billing_group_id, created_at FROM permissions ORDER BY rowid').all() as {
+      this.sql('SELECT user_id, billing_group_id, created_at, managed_by FROM permissions ORDER BY rowid').all() as {
         user_id: string;
         billing_group_id: string;
         created_at: string;
+        managed_by: string | null;
       }[]
-    ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at }));
+    ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at, managedBy: r.managed_by }));
     this.tokens = new Map(userRows.filter((r) => r.token_scheme !== 'sha256').map((r) => [r.token_hash, r.id]));
     this.legacyTokens = new Map(userRows.filter((r) => r.token_scheme === 'sha256').map((r) => [r.token_hash, r.id]));
     this.setState(withCounts({ domain, groups, projects, users, permissions }));
@@ -325,8 +331,8 @@ export class Store {
 
   insertGroup(g: Group): void {
     this.sql(
-      `INSERT INTO billing_groups (id, name, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO billing_groups (id, name, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version, managed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       g.id,
       g.name,
@@ -339,12 +345,13 @@ export class Store {
       g.updatedAt,
       g.createdBy,
       g.version,
+      g.managedBy ?? null,
     );
   }
 
   updateGroup(g: Group): void {
     this.sql(
-      `UPDATE billing_groups SET name = ?, billing_emails = ?, invoice_emails = ?, payment_method = ?, details = ?, updated_at = ?, version = ?
+      `UPDATE billing_groups SET name = ?, billing_emails = ?, invoice_emails = ?, payment_method = ?, details = ?, updated_at = ?, version = ?, managed_by = ?
        WHERE id = ?`,
     ).run(
       g.name,
@@ -354,6 +361,7 @@ export class Store {
       JSON.stringify(g.details ?? {}),
       g.updatedAt,
       g.version,
+      g.managedBy ?? null,
       g.id,
     );
   }
@@ -363,17 +371,19 @@ export class Store {
   }
 
   insertProject(p: Project): void {
-    this.sql('INSERT INTO projects (id, name, billing_group_id, effective_from, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    this.sql('INSERT INTO projects (id, name, billing_group_id, effective_from, created_at, managed_by) VALUES (?, ?, ?, ?, ?, ?)').run(
       p.id,
       p.name,
       p.billingGroupId,
       p.effectiveFrom,
       p.createdAt,
+      p.managedBy ?? null,
     );
   }
 
-  moveProject(id: string, billingGroupId: string, effectiveFrom: string): void {
-    this.sql('UPDATE projects SET billing_group_id = ?, effective_from = ? WHERE id = ?').run(billingGroupId, effectiveFrom, id);
+  /** The project's link as `p` now has it: group, effective month and managed-by mark. */
+  moveProject(p: Project): void {
+    this.sql('UPDATE projects SET billing_group_id = ?, effective_from = ?, managed_by = ? WHERE id = ?').run(p.billingGroupId, p.effectiveFrom, p.managedBy ?? null, p.id);
   }
 
   /** `tokenHash` is `tokenKey(token)`. */
@@ -387,7 +397,12 @@ export class Store {
   }
 
   insertPermission(p: Permission): void {
-    this.sql('INSERT OR IGNORE INTO permissions (user_id, billing_group_id, created_at) VALUES (?, ?, ?)').run(p.userId, p.billingGroupId, p.createdAt);
+    this.sql('INSERT OR IGNORE INTO permissions (user_id, billing_group_id, created_at, managed_by) VALUES (?, ?, ?, ?)').run(
+      p.userId,
+      p.billingGroupId,
+      p.createdAt,
+      p.managedBy ?? null,
+    );
   }
 
   deletePermission(userId: string, billingGroupId: string): void {
@@ -396,7 +411,8 @@ export class Store {
 
   insertEvent(e: EventInput): BillingEvent {
     const id = newId('event');
-    this.sql('INSERT INTO events (id, billing_group_id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    const managedBy = e.managedBy ?? null;
+    this.sql('INSERT INTO events (id, billing_group_id, at, actor, action, target, before, after, managed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       id,
       e.billingGroupId,
       e.at,
@@ -405,8 +421,9 @@ export class Store {
       e.target,
       e.before === undefined ? null : JSON.stringify(e.before),
       e.after === undefined ? null : JSON.stringify(e.after),
+      managedBy,
     );
-    return { id, billingGroupId: e.billingGroupId, at: e.at, actor: e.actor, action: e.action, target: e.target, before: e.before ?? null, after: e.after ?? null };
+    return { id, billingGroupId: e.billingGroupId, at: e.at, actor: e.actor, action: e.action, target: e.target, before: e.before ?? null, after: e.after ?? null, managedBy };
   }
 
   // ---- finance ------------------------------------------------------------------------

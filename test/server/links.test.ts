@@ -22,6 +22,7 @@ test('a new project lands in main, effective from the first day of this month', 
     billingGroupId: f.mainId,
     effectiveFrom: firstOfMonth(new Date()),
     createdAt: expect.any(String),
+    managedBy: null,
     warnings: [],
   });
   expect(expectOk(await f.admin.get(`/v1/projects/${r.data.id}`))).toMatchObject({ id: r.data.id, billingGroupId: f.mainId });
