@@ -230,3 +230,103 @@ test('a sub group member sees only their group, and no payment reference', async
     await other.close();
   }
 });
+
+test('a managed group: the mark, and editing it warns about drift with the code first', async () => {
+  const TF = { 'x-cloudbilling-managed-by': 'terraform:infra/default' };
+  const research = await group('Research');
+  expect((await api.patch(`/v1/billing-groups/${research.id}`, { details: { company: 'Research Co' } }, TF)).status).toBe(200);
+  await page.goto(`${server.url}/console/#/`);
+  await shows(page.getByRole('row', { name: /^Research/ }), 'Managed by terraform:infra/default');
+  await openGroup('Research');
+  await page.getByRole('link', { name: 'Modify' }).click();
+  await page.getByLabel('Company').fill('Research Labs');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  const warning = page.getByRole('dialog', { name: 'This object is managed in code' });
+  await shows(warning, 'the next plan of terraform:infra/default will show the change as drift');
+  const hcl = await textOf(warning.getByLabel('Terraform / OpenTofu (HCL) snippet'));
+  expect(hcl).toContain('resource "cloudbilling_billing_group" "research" {');
+  expect(hcl).toMatch(/details = \{\s+company = "Research Labs"\s+\}/);
+  await screenshot(page, 'drift-warning');
+  // Cancel: nothing written.
+  await warning.getByRole('button', { name: 'Cancel, I will change the code' }).click();
+  expect((await api.get(`/v1/billing-groups/${research.id}`)).data.details.company).toBe('Research Co');
+  // Anyway: written without the header; the mark stays and the event names the console user.
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await warning.getByRole('button', { name: 'Change it here anyway (drift)' }).click();
+  await page.getByRole('heading', { name: 'Billing information' }).waitFor();
+  const after = (await api.get(`/v1/billing-groups/${research.id}`)).data;
+  expect(after.details.company).toBe('Research Labs');
+  expect(after.managedBy).toBe('terraform:infra/default');
+  const [last] = (await api.get(`/v1/billing-groups/${research.id}/events?limit=1`)).data.items;
+  expect(last).toMatchObject({ action: 'group.updated', managedBy: null });
+});
+
+test('a managed link: unlinking it warns first, with the block to delete in code', async () => {
+  const research = await group('Research');
+  const chatbot = await project('chatbot');
+  await api.put(`/v1/projects/${chatbot.id}/billing-group`, { billingGroupId: research.id }, { 'x-cloudbilling-managed-by': 'pulumi:acme/billing/prod' });
+  await openGroup('Research', 'Projects');
+  await shows(page.getByRole('row', { name: /^chatbot/ }), 'Managed by pulumi:acme/billing/prod');
+  await page.getByRole('button', { name: 'Unlink chatbot' }).click();
+  const warning = page.getByRole('dialog', { name: 'This object is managed in code' });
+  const ts = await textOf(warning.getByLabel('Pulumi (TypeScript) snippet'));
+  expect(ts).toContain("new ProjectLink('chatbot', {");
+  expect(ts).toContain(`projectId: "${chatbot.id}"`);
+  await warning.getByRole('button', { name: 'Cancel, I will change the code' }).click();
+  expect((await project('chatbot')).billingGroupId).toBe(research.id);
+});
+
+test('permissions: add a member; removing their last membership warns with USER_LOSES_BILLING_ACCESS', async () => {
+  const user = (await api.post('/v1/users', { email: 'newcomer@example.com', name: 'Nico Newcomer' })).data;
+  await openGroup('Marketing', 'Permissions');
+  await page.getByLabel('Add a member').selectOption({ label: 'Nico Newcomer <newcomer@example.com>' });
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await shows(page.getByRole('status'), 'Nico Newcomer <newcomer@example.com> is now a member.');
+  await page.getByRole('button', { name: 'Remove Nico Newcomer <newcomer@example.com>' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove Nico Newcomer <newcomer@example.com>?' });
+  await shows(dialog.getByRole('status'), 'USER_LOSES_BILLING_ACCESS');
+  await dialog.getByRole('button', { name: 'Remove member' }).click();
+  await shows(page.getByRole('status'), 'is no longer a member');
+  const marketing = await group('Marketing');
+  expect((await api.get(`/v1/billing-groups/${marketing.id}/permissions`)).data.items.some((p: { userId: string }) => p.userId === user.id)).toBe(false);
+});
+
+test('credits and invoices: claim a code, refund a paid credit, pay an open invoice', async () => {
+  await openGroup('Marketing', 'Credits');
+  await page.getByLabel('Credit code').fill('PAID-MKT-2026-300');
+  await page.getByRole('button', { name: 'Claim' }).click();
+  await shows(page.getByRole('row', { name: /PAID-MKT-2026-300/ }), 'active');
+  await page.getByRole('button', { name: 'Refund credit PAID-MKT-2026-300' }).click();
+  await shows(page.getByRole('row', { name: /PAID-MKT-2026-300/ }), 'refunded');
+  await page.getByLabel('Credit code').fill('NOT A CODE');
+  await page.getByRole('button', { name: 'Claim' }).click();
+  await shows(page.getByRole('alert'), 'BAD_REQUEST');
+
+  const marketing = await group('Marketing');
+  const [campaigns] = (await api.get(`/v1/billing-groups/${marketing.id}/projects`)).data.items;
+  await api.post('/v1/usage', { projectId: campaigns.id, service: 'compute', amount: 42.5 });
+  const closed = (await api.post(`/v1/billing-periods/${new Date().toISOString().slice(0, 7)}/close`)).data;
+  const invoice = closed.invoices.find((i: { billingGroupId: string }) => i.billingGroupId === marketing.id);
+  await page.getByRole('tab', { name: 'Invoices' }).click();
+  await page.getByRole('button', { name: `Pay invoice ${invoice.period}` }).click();
+  await shows(page.getByRole('status'), `Invoice ${invoice.period} is paid.`);
+  expect((await api.get(`/v1/invoices/${invoice.id}`)).data.status).toBe('paid');
+});
+
+test('create is disabled, with the rule, while the main group has no payment method', async () => {
+  const bare = await startTestServer();
+  const other = await browser.newContext();
+  const p = await other.newPage();
+  try {
+    await p.goto(`${bare.url}/console/`);
+    await p.getByLabel('API token').fill(bare.adminToken);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    const create = p.getByRole('button', { name: 'Create billing group' });
+    await visible(create);
+    expect(await create.isDisabled()).toBe(true);
+    await shows(p.locator('#create-blocked'), 'MAIN_PAYMENT_REQUIRED');
+  } finally {
+    await other.close();
+    await bare.close();
+  }
+});
