@@ -21,6 +21,7 @@ export interface Snippets {
 export function localName(label: string): string {
   const s = label
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .toLowerCase();

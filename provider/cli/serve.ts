@@ -97,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   process.stdout.write(`cloudbilling API listening on ${server.url}\n`);
+  process.stdout.write(`web console: ${server.url}/console/ (sign in with an API token)\n`);
   if (server.created) process.stdout.write(`created domain ${JSON.stringify(server.service.state.domain.name)}${values.demo ? ' with demo data' : ''}\n`);
   if (server.generatedAdminToken) {
     process.stdout.write(

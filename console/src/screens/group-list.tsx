@@ -11,7 +11,7 @@ import { call, get, plan, type Violation } from '../api';
 import { Dialog, Failure, Loading, ManagedMark, Rules, useLoad, when } from '../ui';
 import { emptyFields, GroupFormFields, inputOf } from './group-form';
 
-export type ManagedGroup = Group & { managedBy?: string | null };
+export type ManagedGroup = Group; // managedBy: the API's record (SPEC §9)
 
 export function paymentText(g: Group): string {
   if (!g.paymentMethod) return 'None';
@@ -20,6 +20,7 @@ export function paymentText(g: Group): string {
 }
 
 export function userLabel(users: User[] | undefined, id: string): string {
+  // Users the caller may not see (a member sees only themself) show as their id.
   const u = users?.find((x) => x.id === id);
   return u ? `${u.name} <${u.email}>` : id;
 }
@@ -86,9 +87,11 @@ export function GroupList(props: { domain: DomainInfo }) {
                 </th>
                 <td>{paymentText(g)}</td>
                 <td>{g.type === 'main' && g.totalProjectCount !== undefined ? `${g.totalProjectCount} in the domain (${g.projectCount} own)` : String(g.projectCount)}</td>
-                <td>{when(g.updatedAt)}</td>
-                <td>{when(g.createdAt)}</td>
-                <td>{userLabel(data.data!.users, g.createdBy)}</td>
+                <td class="date">{when(g.updatedAt)}</td>
+                <td class="date">{when(g.createdAt)}</td>
+                <td>
+                  <Creator users={data.data!.users} id={g.createdBy} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -141,5 +144,17 @@ function CreateDialog(props: { open: boolean; onClose: () => void; onCreated: (g
         </div>
       </form>
     </Dialog>
+  );
+}
+
+function Creator(props: { users: User[]; id: string }) {
+  const u = props.users.find((x) => x.id === props.id);
+  if (!u) return <code>{props.id}</code>;
+  return (
+    <>
+      {u.name}
+      <br />
+      <span class="help">{u.email}</span>
+    </>
   );
 }

@@ -6,7 +6,7 @@ import { Failure, Loading, ManagedMark, useLoad, when } from '../../ui';
 import { userLabel } from '../group-list';
 import type { TabProps } from '../group-page';
 
-type ManagedEvent = BillingEvent & { managedBy?: string | null };
+type ManagedEvent = BillingEvent; // managedBy: the API's record (SPEC §9)
 
 export function EventsTab(props: TabProps) {
   const g = props.group;

@@ -12,7 +12,7 @@ import { Dialog, Failure, Loading, ManagedMark, Rules, useLoad, when } from '../
 import { userLabel } from '../group-list';
 import type { TabProps } from '../group-page';
 
-type ManagedPermission = Permission & { managedBy?: string | null };
+type ManagedPermission = Permission; // managedBy: the API's record (SPEC §9)
 
 export function PermissionsTab(props: TabProps) {
   const g = props.group;

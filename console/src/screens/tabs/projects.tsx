@@ -12,7 +12,7 @@ import { useManagedGuard } from '../../managed';
 import { Failure, Loading, ManagedMark, Rules, useLoad } from '../../ui';
 import type { TabProps } from '../group-page';
 
-type ManagedProject = Project & { managedBy?: string | null };
+type ManagedProject = Project; // managedBy: the API's record (SPEC §9)
 
 interface Pending {
   project: ManagedProject;
