@@ -74,6 +74,12 @@ test('serves the console with a strict CSP and leaves /v1 headers alone', async 
   expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
   expect(html).not.toMatch(/<style|style="/); // no inline style
   expect(html).not.toMatch(/https?:\/\//); // nothing from the network
+  for (const bad of ['/console/%2e%2e%2fpackage.json', '/console/..%5cpackage.json', '/console/.hidden', '/console/%00', '/console/nope.js']) {
+    const r = await fetch(`${server.url}${bad}`);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect((await r.json()).error.code).toEqual(expect.any(String));
+  }
   const v1 = await fetch(`${server.url}/v1/health`);
   expect(v1.headers.get('content-security-policy')).toBeNull();
   expect(v1.headers.get('access-control-allow-origin')).toBeNull();
