@@ -78,7 +78,7 @@ test('serves the console with a strict CSP and leaves /v1 headers alone', async 
     const r = await fetch(`${server.url}${bad}`);
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
-    expect((await r.json()).error.code).toEqual(expect.any(String));
+    expect(((await r.json()) as { error: { code: string } }).error.code).toEqual(expect.any(String));
   }
   const v1 = await fetch(`${server.url}/v1/health`);
   expect(v1.headers.get('content-security-policy')).toBeNull();
@@ -117,6 +117,8 @@ test('create: a bad e-mail is refused with EMAIL_INVALID and nothing is created;
   await dialog.getByRole('button', { name: 'Create' }).click();
   await shows(dialog.getByRole('alert'), 'EMAIL_INVALID');
   expect((await api.get('/v1/billing-groups')).data.items.length).toBe(before);
+  expect(await dialog.getByLabel('Billing e-mails').getAttribute('aria-invalid')).toBe('true');
+  expect(await dialog.getByLabel('Invoice e-mails').getAttribute('aria-invalid')).toBeNull();
   await dialog.getByLabel('Billing e-mails').fill('mobile-billing@example.com');
   await dialog.getByRole('button', { name: 'Create' }).click();
   await visible(page.getByRole('status').filter({ hasText: 'Created billing group "Mobile"' }));
@@ -124,6 +126,30 @@ test('create: a bad e-mail is refused with EMAIL_INVALID and nothing is created;
   const mobile = await group('Mobile');
   expect(mobile.billingEmails).toEqual(['mobile-billing@example.com']);
   expect((await api.get('/v1/billing-groups')).data.items.length).toBe(before + 1);
+});
+
+test('keyboard: dialogs take and give back focus, a route change focuses its heading, arrow keys move between tabs', async () => {
+  await page.goto(`${server.url}/console/#/`);
+  const create = page.getByRole('button', { name: 'Create billing group' });
+  await create.focus();
+  await page.keyboard.press('Enter');
+  await visible(page.getByRole('dialog', { name: 'Create billing group' }));
+  expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('f-name');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  expect(await page.evaluate(() => (globalThis as any).document.activeElement.textContent)).toBe('Create billing group');
+
+  await page.getByRole('link', { name: 'Platform', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => (globalThis as any).document.activeElement?.tagName === 'H1');
+  expect(await page.evaluate(() => (globalThis as any).document.activeElement.textContent)).toMatch(/^Platform/);
+  await page.getByRole('tab', { name: 'Overview' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await visible(page.getByRole('tabpanel', { name: 'Projects' }).getByRole('heading', { name: 'Projects billed to this group' }));
+  expect(await page.getByRole('tab', { name: 'Projects' }).getAttribute('aria-selected')).toBe('true');
+  expect(await page.evaluate(() => (globalThis as any).document.activeElement.textContent)).toBe('Projects');
+  await page.keyboard.press('End');
+  await visible(page.getByRole('tabpanel', { name: 'Billing information' }));
 });
 
 test('link and unlink a project found by name', async () => {
@@ -265,6 +291,11 @@ test('a managed group: the mark, and editing it warns about drift with the code 
   expect(after.managedBy).toBe('terraform:infra/default');
   const [last] = (await api.get(`/v1/billing-groups/${research.id}/events?limit=1`)).data.items;
   expect(last).toMatchObject({ action: 'group.updated', managedBy: null });
+  await page.getByRole('tab', { name: 'Events' }).click();
+  const rows = page.getByRole('row').filter({ hasText: 'group.updated' });
+  await shows(rows.nth(0), 'Research Labs');
+  expect(await rows.nth(0).innerText()).not.toContain('Managed by');
+  await shows(rows.nth(1), 'Managed by terraform:infra/default');
 });
 
 test('a managed link: unlinking it warns first, with the block to delete in code', async () => {

@@ -62,7 +62,7 @@ export function GroupEdit(props: { id: string; domain: DomainInfo }) {
         <ManagedMark by={group.managedBy} />
       </div>
       <form onSubmit={submit}>
-        <GroupFormFields f={f} set={setF} nameLocked={nameLock} editing />
+        <GroupFormFields f={f} set={setF} nameLocked={nameLock} editing error={error} />
         <Failure error={error} title="Nothing was changed:" />
         {warnings.length > 0 && <Rules rules={warnings} kind="warning" title="Saved, with warnings:" />}
         <div class="actions">

@@ -3,6 +3,7 @@
  * method and details. Turns the form into the API's `GroupInput` shape; the API checks it.
  */
 import type { Group, GroupInput } from '../../../provider/domain/types';
+import { ApiFailure, type Violation } from '../api';
 
 export interface GroupFields {
   name: string;
@@ -88,13 +89,48 @@ export function patchOf(before: Group, f: GroupFields): Partial<GroupInput> {
   return patch;
 }
 
-export function GroupFormFields(props: { f: GroupFields; set: (f: GroupFields) => void; nameLocked?: { code: string; message: string } | null; editing?: boolean }) {
+/** The form field a violation's path points at (`["details", "vatId"]` -> vatId). */
+function fieldOf(path: (string | number)[] | undefined): keyof GroupFields | undefined {
+  if (!path || path.length === 0) return undefined;
+  const [head, next] = path;
+  if (head === 'details' && typeof next === 'string') return next as keyof GroupFields;
+  if (head === 'paymentMethod') return next === 'reference' ? 'paymentReference' : 'paymentType';
+  return head as keyof GroupFields;
+}
+
+export function GroupFormFields(props: {
+  f: GroupFields;
+  set: (f: GroupFields) => void;
+  nameLocked?: { code: string; message: string } | null;
+  editing?: boolean;
+  /** The API's refusal: each violation with a path marks its field invalid and is read with it. */
+  error?: unknown;
+}) {
   const { f, set } = props;
-  const bind = (k: keyof GroupFields) => ({
-    id: `f-${k}`,
-    value: f[k],
-    onInput: (e: Event) => set({ ...f, [k]: (e.target as HTMLInputElement).value }),
-  });
+  const violations: Violation[] = ApiFailure.is(props.error) ? props.error.rules : [];
+  const bind = (k: keyof GroupFields) => {
+    const mine = violations.filter((v) => fieldOf(v.path) === k);
+    return {
+      id: `f-${k}`,
+      value: f[k],
+      onInput: (e: Event) => set({ ...f, [k]: (e.target as HTMLInputElement).value }),
+      'aria-invalid': mine.length > 0 ? ('true' as const) : undefined,
+      'aria-errormessage': mine.length > 0 ? `f-${k}-error` : undefined,
+    };
+  };
+  const fieldError = (k: keyof GroupFields) => {
+    const mine = violations.filter((v) => fieldOf(v.path) === k);
+    if (mine.length === 0) return null;
+    return (
+      <p id={`f-${k}-error`} class="field-error">
+        {mine.map((v) => (
+          <span key={v.code}>
+            <code class="rule-code">{v.code}</code> {v.message}{' '}
+          </span>
+        ))}
+      </p>
+    );
+  };
   return (
     <div class="form-grid">
       <label for="f-name">Name</label>
@@ -105,16 +141,19 @@ export function GroupFormFields(props: { f: GroupFields; set: (f: GroupFields) =
             Not editable: <code class="rule-code">{props.nameLocked.code}</code> {props.nameLocked.message}
           </p>
         )}
+        {fieldError('name')}
       </div>
       <label for="f-billingEmails">Billing e-mails</label>
       <div>
         <textarea {...bind('billingEmails')} rows={2} aria-describedby="h-billing" />
         <p id="h-billing" class="help">Invoice recipients, one per line.</p>
+        {fieldError('billingEmails')}
       </div>
       <label for="f-invoiceEmails">Invoice e-mails</label>
       <div>
         <textarea {...bind('invoiceEmails')} rows={2} aria-describedby="h-invoice" />
         <p id="h-invoice" class="help">Tax-invoice recipients, one per line.</p>
+        {fieldError('invoiceEmails')}
       </div>
       <label for="f-paymentType">Payment method</label>
       <select {...bind('paymentType')}>
@@ -130,6 +169,7 @@ export function GroupFormFields(props: { f: GroupFields; set: (f: GroupFields) =
             <p id="h-ref" class="help">
               The payment processor's token (never a card number).{props.editing ? ' Leave empty to keep the current one.' : ''}
             </p>
+            {fieldError('paymentReference')}
           </div>
         </>
       )}

@@ -132,7 +132,7 @@ function CreateDialog(props: { open: boolean; onClose: () => void; onCreated: (g
   return (
     <Dialog title="Create billing group" open={props.open} onClose={close}>
       <form onSubmit={submit}>
-        <GroupFormFields f={f} set={setF} />
+        <GroupFormFields f={f} set={setF} error={error} />
         <Failure error={error} title="Nothing was created:" />
         <div class="actions">
           <button type="button" onClick={close}>
