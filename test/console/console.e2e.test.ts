@@ -104,7 +104,6 @@ test('the list shows name, payment method, projects (main: domain total and own)
   expect(await textOf(page.getByRole('row', { name: /^Marketing/ }).getByRole('cell').nth(0))).toBe('None');
   await shows(row, 'admin@example.com');
   expect(await page.getByRole('row').count()).toBe(1 + (await api.get('/v1/billing-groups')).data.items.length);
-  await screenshot(page, 'group-list');
 });
 
 test('create: a bad e-mail is refused with EMAIL_INVALID and nothing is created; a good one is', async () => {
@@ -175,6 +174,7 @@ test("a transfer between sub groups is refused without the admins' agreement, do
   await shows(refusal, 'was not moved');
   await shows(refusal, 'allowTransfer');
   expect((await project('api-gateway')).billingGroupId).toBe(platform.id);
+  await screenshot(page, 'transfer-refused');
   const transfer = page.getByRole('button', { name: 'Transfer "api-gateway"' });
   expect(await transfer.isDisabled()).toBe(true);
   await page.getByLabel('The admins of both groups agreed to this transfer').check();
@@ -205,6 +205,7 @@ test('delete: blocked by DELETE_HAS_PROJECTS before confirming; another group de
   const dialog = page.getByRole('dialog', { name: 'Delete billing group "Mobile"' });
   await shows(dialog.getByRole('alert'), 'DELETE_HAS_PROJECTS');
   expect(await dialog.getByRole('button', { name: 'Delete group' }).isDisabled()).toBe(true);
+  await screenshot(page, 'delete-blocked');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   expect(await group('Mobile')).toBeDefined();
 
@@ -269,6 +270,7 @@ test('a managed group: the mark, and editing it warns about drift with the code 
   expect((await api.patch(`/v1/billing-groups/${research.id}`, { details: { company: 'Research Co' } }, TF)).status).toBe(200);
   await page.goto(`${server.url}/console/#/`);
   await shows(page.getByRole('row', { name: /^Research/ }), 'Managed by terraform:infra/default');
+  await screenshot(page, 'group-list'); // the list with a managed group
   await openGroup('Research');
   await page.getByRole('link', { name: 'Modify' }).click();
   await page.getByLabel('Company').fill('Research Labs');

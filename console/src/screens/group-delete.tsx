@@ -48,7 +48,9 @@ export function DeleteDialog(props: { group: ManagedGroup; onClose: () => void; 
           </>
         )}
         <form onSubmit={submit}>
-          <label for="confirm-name">Type the group's name to confirm</label>
+          <label for="confirm-name" class="block">
+            Type the group's name to confirm
+          </label>
           <input id="confirm-name" value={typed} autoComplete="off" disabled={blocked} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
           <Failure error={error} title="Nothing was deleted:" />
           <div class="actions">

@@ -128,11 +128,13 @@ export function ProjectsTab(props: TabProps) {
         </table>
       )}
       <h2>Link a project</h2>
-      <label for="project-search">Search projects by name</label>
-      <input id="project-search" type="search" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} aria-describedby="search-help" />
-      <p id="search-help" class="help">
-        Linking moves the project here from its current group.
-      </p>
+      <div class="field">
+        <label for="project-search">Search projects by name</label>
+        <input id="project-search" type="search" value={query} onInput={(e) => setQuery((e.target as HTMLInputElement).value)} aria-describedby="search-help" />
+        <p id="search-help" class="help">
+          Linking moves the project here from its current group.
+        </p>
+      </div>
       {q !== '' && (
         <ul class="results" aria-label="Matching projects">
           {found.length === 0 && <li>No other project matches "{query}".</li>}
