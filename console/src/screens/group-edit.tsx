@@ -61,7 +61,7 @@ export function GroupEdit(props: { id: string; domain: DomainInfo }) {
         <h1 id="edit-title">Modify "{group.name}"</h1>
         <ManagedMark by={group.managedBy} />
       </div>
-      <form onSubmit={submit}>
+      <form onSubmit={submit} class="page-form">
         <GroupFormFields f={f} set={setF} nameLocked={nameLock} editing error={error} />
         <Failure error={error} title="Nothing was changed:" />
         {warnings.length > 0 && <Rules rules={warnings} kind="warning" title="Saved, with warnings:" />}

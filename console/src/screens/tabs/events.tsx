@@ -1,6 +1,6 @@
 /** Events (SPEC §9): the group's event log, newest first, a page at a time (the API's cursor). */
 import { useState } from 'preact/hooks';
-import type { BillingEvent, List, User } from '../../../../provider/client/types';
+import type { BillingEvent, List, Snapshot } from '../../../../provider/client/types';
 import { enc, get } from '../../api';
 import { Failure, Loading, ManagedMark, useLoad, when } from '../../ui';
 import { userLabel } from '../group-list';
@@ -14,10 +14,12 @@ export function EventsTab(props: TabProps) {
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const [more, setMore] = useState<unknown>(null);
   const first = useLoad(async () => {
-    const [ev, users] = await Promise.all([get<List<ManagedEvent>>(`/v1/billing-groups/${enc(g.id)}/events?limit=50`), get<List<User>>('/v1/users')]);
+    const [ev, snap] = await Promise.all([get<List<ManagedEvent>>(`/v1/billing-groups/${enc(g.id)}/events?limit=50`), get<Snapshot>('/v1/snapshot')]);
     setPages([]);
     setCursor(ev.nextCursor);
-    return { items: ev.items, users: users.items };
+    // Ids the caller can see, shown by name; others stay ids.
+    const names = new Map<string, string>([...snap.groups.map((x) => [x.id, x.name] as const), ...snap.projects.map((x) => [x.id, x.name] as const), ...snap.users.map((x) => [x.id, x.email] as const)]);
+    return { items: ev.items, users: snap.users, names };
   }, [g.id, g.version]);
   const loadMore = async () => {
     try {
@@ -50,17 +52,15 @@ export function EventsTab(props: TabProps) {
           <tbody>
             {items.map((e) => (
               <tr key={e.id}>
-                <td>{when(e.at)}</td>
+                <td class="date">{when(e.at)}</td>
                 <td>
                   {userLabel(first.data!.users, e.actor)} <ManagedMark by={e.managedBy} />
                 </td>
                 <td>
                   <code>{e.action}</code>
                 </td>
-                <td>
-                  <code>{e.target}</code>
-                </td>
-                <td class="change">{describe(e)}</td>
+                <td>{first.data!.names.get(e.target) ?? <code>{e.target}</code>}</td>
+                <td class="change">{describe(e, first.data!.names)}</td>
               </tr>
             ))}
           </tbody>
@@ -77,12 +77,12 @@ export function EventsTab(props: TabProps) {
 }
 
 /** The fields an event changed, `key: before → after`, values as the API returned them. */
-function describe(e: BillingEvent): string {
+function describe(e: BillingEvent, names: Map<string, string>): string {
   const b = (e.before ?? {}) as Record<string, unknown>;
   const a = (e.after ?? {}) as Record<string, unknown>;
   if (typeof b !== 'object' || typeof a !== 'object') return '';
-  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]) && !['version', 'updatedAt', 'createdAt'].includes(k));
-  const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]) && !['id', 'version', 'updatedAt', 'createdAt', 'managedBy'].includes(k));
+  const show = (v: unknown) => (v === undefined || v === null ? '—' : typeof v === 'string' ? (names.get(v) ?? v) : JSON.stringify(v));
   return keys
     .slice(0, 4)
     .map((k) => (e.before == null ? `${k}: ${show(a[k])}` : e.after == null ? `${k}: ${show(b[k])} → —` : `${k}: ${show(b[k])} → ${show(a[k])}`))
