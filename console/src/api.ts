@@ -8,6 +8,8 @@ import type { ApiWarning, PlanResponse } from '../../provider/client/types';
 import type { Change } from '../../provider/domain/types';
 
 const TOKEN_KEY = 'cloudbilling.token';
+/** Dispatched on `window` when the API refuses the session's token; `detail` is the API's message. */
+export const SIGNED_OUT_EVENT = 'cloudbilling:signed-out';
 
 export interface Violation {
   code: string;
@@ -75,7 +77,15 @@ async function raw(method: string, path: string, opts: RequestOptions = {}): Pro
   } catch {
     throw new ApiFailure(0, 'NETWORK', 'The Billing API cannot be reached. Check that `cloudbilling serve` is running, then retry.', []);
   }
-  if (!res.ok) throw await failureOf(res);
+  if (!res.ok) {
+    const failure = await failureOf(res);
+    // The session's token stopped working (revoked, server reset): forget it and go back to sign-in.
+    if (res.status === 401 && opts.token === undefined && token) {
+      session.signOut();
+      window.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT, { detail: failure.message }));
+    }
+    throw failure;
+  }
   return res;
 }
 

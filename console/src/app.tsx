@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
 import type { DomainInfo } from '../../provider/domain/types';
-import { get, session } from './api';
+import { get, session, SIGNED_OUT_EVENT } from './api';
 import { GroupEdit } from './screens/group-edit';
 import { GroupList } from './screens/group-list';
 import { GroupPage } from './screens/group-page';
@@ -24,8 +24,17 @@ export function App() {
       () => (session.signOut(), setChecking(false)),
     );
   }, []);
+  const [ended, setEnded] = useState<string | null>(null);
+  useEffect(() => {
+    const onSignedOut = (e: Event) => {
+      setEnded((e as CustomEvent<string>).detail);
+      setDomain(null);
+    };
+    window.addEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
+  }, []);
   if (checking) return <Loading what="the console" />;
-  if (!domain) return <SignIn onSignedIn={setDomain} />;
+  if (!domain) return <SignIn ended={ended} onSignedIn={(d) => (setEnded(null), setDomain(d))} />;
   const signOut = () => {
     session.signOut();
     setDomain(null);
@@ -84,6 +93,7 @@ function FocusOnRoute() {
       }
     }, 25);
     return () => clearInterval(t);
-  }, [loc.split('/').slice(0, 3).join('/')]);
+    // A group's tabs are one screen (the tab keeps focus); its Modify page is another.
+  }, [loc.replace(/^(\/groups\/[^/]+)\/(?!edit$)[^/]*$/, '$1')]);
   return null;
 }

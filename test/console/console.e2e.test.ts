@@ -352,7 +352,7 @@ test('credits and invoices: claim a code, refund a paid credit, pay an open invo
   expect((await api.get(`/v1/invoices/${invoice.id}`)).data.status).toBe('paid');
 });
 
-test('create is disabled, with the rule, while the main group has no payment method', async () => {
+test('create is disabled, with the rule, while the main group has no payment method; a refused token ends the session', async () => {
   const bare = await startTestServer();
   const other = await browser.newContext();
   const p = await other.newPage();
@@ -364,6 +364,12 @@ test('create is disabled, with the rule, while the main group has no payment met
     await visible(create);
     expect(await create.isDisabled()).toBe(true);
     await shows(p.locator('#create-blocked'), 'MAIN_PAYMENT_REQUIRED');
+    // A token the API stops accepting ends the session: back to sign-in, with the API's message.
+    await p.evaluate(() => (globalThis as any).sessionStorage.setItem('cloudbilling.token', 'revoked-token'));
+    await p.getByRole('link', { name: 'example', exact: true }).click();
+    await shows(p.getByRole('status'), 'You were signed out: The token is not valid');
+    await visible(p.getByLabel('API token'));
+    expect(await p.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
   } finally {
     await other.close();
     await bare.close();

@@ -4,7 +4,7 @@ import type { DomainInfo } from '../../../provider/domain/types';
 import { call, session } from '../api';
 import { Failure } from '../ui';
 
-export function SignIn(props: { onSignedIn: (d: DomainInfo) => void }) {
+export function SignIn(props: { onSignedIn: (d: DomainInfo) => void; /** Why the last session ended (the API's message). */ ended?: string | null }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -27,6 +27,11 @@ export function SignIn(props: { onSignedIn: (d: DomainInfo) => void }) {
   return (
     <main id="main" class="sign-in">
       <h1>Sign in to the cloudbilling console</h1>
+      {props.ended && (
+        <p class="rules warning" role="status">
+          You were signed out: {props.ended}
+        </p>
+      )}
       <form onSubmit={submit} aria-describedby="token-help">
         <label for="token">API token</label>
         <input
