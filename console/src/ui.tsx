@@ -45,6 +45,18 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
       d.close();
     }
   }, [props.open]);
+  // A dialog removed while open (its owner unmounts it) gives focus back too, once it is gone
+  // (while a modal dialog is in the page, everything outside it is inert).
+  useEffect(() => {
+    const d = ref.current;
+    return () => {
+      const o = opener.current;
+      if (!(o instanceof HTMLElement) || !d?.open) return;
+      setTimeout(() => {
+        if (o.isConnected && (document.activeElement === document.body || document.activeElement === null)) o.focus();
+      }, 0);
+    };
+  }, []);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;

@@ -207,6 +207,8 @@ test('delete: blocked by DELETE_HAS_PROJECTS before confirming; another group de
   expect(await dialog.getByRole('button', { name: 'Delete group' }).isDisabled()).toBe(true);
   await screenshot(page, 'delete-blocked');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  expect(await page.evaluate(() => (globalThis as any).document.activeElement.textContent)).toBe('Delete'); // focus back on the opener
   expect(await group('Mobile')).toBeDefined();
 
   const temp = (await api.post('/v1/billing-groups', { name: 'Temporary', billingEmails: ['t@example.com'], invoiceEmails: ['t@example.com'] })).data;
