@@ -55,14 +55,31 @@ function literal(v: unknown, a: Attribute, lang: Lang, secretName: string, depth
   if (typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
     const pad = '  '.repeat(depth + 1);
-    const lines = entries.map(([k, x]) => {
-      const inner = nested(a, k);
-      const key = lang === 'hcl' ? toSnake(k) : k;
-      return `${pad}${key}${lang === 'hcl' ? ' = ' : ': '}${literal(x, inner, lang, `${secretName}_${k}`, depth + 1)}${lang === 'ts' ? ',' : ''}`;
-    });
+    const pairs = entries.map(([k, x]): [string, string] => [lang === 'hcl' ? toSnake(k) : k, literal(x, nested(a, k), lang, `${secretName}_${k}`, depth + 1)]);
+    const lines = lang === 'hcl' ? hclAttributes(pairs, pad) : pairs.map(([k, x]) => `${pad}${k}: ${x},`);
     return `{\n${lines.join('\n')}\n${'  '.repeat(depth)}}`;
   }
   return JSON.stringify(v);
+}
+
+/**
+ * `key = value` lines aligned as `terraform fmt` aligns them: the `=` of consecutive
+ * attributes line up, and an attribute whose value spans lines ends the run.
+ */
+function hclAttributes(pairs: [string, string][], pad: string): string[] {
+  const out: string[] = [];
+  let run: [string, string][] = [];
+  const flush = () => {
+    const width = Math.max(0, ...run.map(([k]) => k.length));
+    for (const [k, v] of run) out.push(`${pad}${k.padEnd(width)} = ${v}`);
+    run = [];
+  };
+  for (const pair of pairs) {
+    run.push(pair);
+    if (pair[1].includes('\n')) flush();
+  }
+  flush();
+  return out;
 }
 
 /**
@@ -74,8 +91,10 @@ export function snippetsFor(key: ResourceKey, label: string, values: Record<stri
   const name = localName(label);
   const entries = Object.entries(values).filter(([, v]) => v !== undefined);
   for (const [k] of entries) settable(def, k);
-  const width = Math.max(0, ...entries.map(([k]) => toSnake(k).length));
-  const hclBody = entries.map(([k, v]) => `  ${toSnake(k).padEnd(width)} = ${literal(v, def.attributes[k], 'hcl', k, 1)}`).join('\n');
+  const hclBody = hclAttributes(
+    entries.map(([k, v]) => [toSnake(k), literal(v, def.attributes[k], 'hcl', k, 1)]),
+    '  ',
+  ).join('\n');
   const tsBody = entries.map(([k, v]) => `  ${k}: ${literal(v, def.attributes[k], 'ts', k, 1)},`).join('\n');
   const secrets = collectSecrets(def, values);
   const hclVars = secrets.map((s) => `variable "${toSnake(s)}" {\n  type      = string\n  sensitive = true\n}\n\n`).join('');
@@ -83,7 +102,7 @@ export function snippetsFor(key: ResourceKey, label: string, values: Record<stri
   const pulumiVars = secrets.map((s) => `const ${camel(toSnake(s))} = config.requireSecret('${camel(toSnake(s))}');\n`).join('');
   return {
     hcl: `${hclVars}resource "cloudbilling_${def.tfName}" "${name}" {\n${hclBody}\n}\n`,
-    cdktf: `import { ${def.className} } from 'cloudbilling/cdktf';\n\n${cdktfVars}new ${def.className}(this, '${name}', {\n${tsBody}\n});\n`,
+    cdktf: `${cdktfVars ? "import { TerraformVariable } from 'cdktf';\n" : ''}import { ${def.className} } from 'cloudbilling/cdktf';\n\n${cdktfVars}new ${def.className}(this, '${name}', {\n${tsBody}\n});\n`,
     pulumi: `import * as pulumi from '@pulumi/pulumi';\nimport { ${def.className} } from 'cloudbilling/pulumi';\n\n${pulumiVars ? `const config = new pulumi.Config();\n${pulumiVars}` : ''}new ${def.className}('${name}', {\n${tsBody}\n});\n`,
   };
 }

@@ -26,7 +26,8 @@ test('a payment reference is never printed: the snippet names a variable or secr
   const s = snippetsFor('billingGroup', 'Platform', { paymentMethod: { type: 'card', reference: 'pm_live_secret' }, details: { company: 'Acme', addressLines: ['1 Main St'] } });
   for (const text of Object.values(s)) expect(text).not.toContain('pm_live_secret');
   expect(s.hcl).toContain('variable "payment_method_reference" {');
-  expect(s.hcl).toMatch(/payment_method = \{\n\s+type = "card"\n\s+reference = var\.payment_method_reference\n\s+\}/);
+  expect(s.hcl).toMatch(/payment_method = \{\n\s+type {6}= "card"\n\s+reference = var\.payment_method_reference\n\s+\}/);
+  expect(s.cdktf).toContain("import { TerraformVariable } from 'cdktf';");
   expect(s.hcl).toMatch(/address_lines = \["1 Main St"\]/);
   expect(s.pulumi).toContain("const paymentMethodReference = config.requireSecret('paymentMethodReference');");
   expect(s.cdktf).toContain('reference: paymentMethodReference,');
