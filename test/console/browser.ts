@@ -32,9 +32,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Collects what the page reports as broken: CSP violations, script errors, failed requests to /console/. */
-export function watchProblems(page: Page): string[] {
+/** Collects what the page reports as broken: CSP violations, script errors, and any request leaving `origin` (the console works offline). */
+export function watchProblems(page: Page, origin: string): string[] {
   const problems: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith('blob:')) problems.push(`request off the server: ${r.url()}`);
+  });
   page.on('console', (m) => {
     // A 4xx is an API answer the console shows (a refused rule); CSP refusals and script errors are problems.
     if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);

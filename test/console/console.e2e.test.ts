@@ -51,7 +51,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   context.setDefaultTimeout(10_000);
   page = await context.newPage();
-  problems = watchProblems(page);
+  problems = watchProblems(page, server.url);
 });
 
 afterAll(async () => {
@@ -242,7 +242,7 @@ test('a sub group member sees only their group, and no payment reference', async
   await api.put(`/v1/billing-groups/${platform.id}/permissions/${user.id}`);
   const other = await browser.newContext();
   const p = await other.newPage();
-  const otherProblems = watchProblems(p);
+  const otherProblems = watchProblems(p, server.url);
   try {
     await signIn(p, user.token);
     await p.getByRole('heading', { level: 1, name: 'Billing groups' }).waitFor();
