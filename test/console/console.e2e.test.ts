@@ -251,8 +251,12 @@ test('a sub group member sees only their group, and no payment reference', async
     expect(await p.getByRole('button', { name: 'Create billing group' }).isDisabled()).toBe(true);
     await shows(p.locator('#create-blocked'), 'FORBIDDEN');
     await p.getByRole('link', { name: 'Platform', exact: true }).click();
+    await shows(p.getByRole('status'), 'changing it is not possible');
+    await shows(p.getByRole('status'), 'FORBIDDEN');
+    expect(await p.getByRole('button', { name: 'Delete' }).count()).toBe(0);
     await p.getByRole('tab', { name: 'Billing information' }).click();
     await shows(p.getByText('Payment method').locator('..'), 'Card');
+    expect(await p.getByRole('link', { name: 'Modify billing information' }).count()).toBe(0);
     const text = await p.locator('body').innerText();
     expect(text).not.toContain('pm_demo');
     for (const hidden of ['Marketing', 'Research', 'Data & Analytics', 'Mobile']) expect(text).not.toContain(hidden);

@@ -6,8 +6,8 @@
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import type { DomainInfo } from '../../../provider/domain/types';
-import { enc, get } from '../api';
-import { Failure, Loading, ManagedMark, useLoad } from '../ui';
+import { enc, get, plan } from '../api';
+import { Failure, Loading, ManagedMark, Rules, useLoad } from '../ui';
 import { DeleteDialog } from './group-delete';
 import type { ManagedGroup } from './group-list';
 import { BillingTab } from './tabs/billing';
@@ -34,11 +34,16 @@ export interface TabProps {
   domain: DomainInfo;
   /** Reload the group (its counts and version change with the tab's writes). */
   changed: () => void;
+  /** False when the rules refuse this caller any change to the group (FORBIDDEN). */
+  canChange: boolean;
 }
 
 export function GroupPage(props: { id: string; tab: string; domain: DomainInfo }) {
   const [, navigate] = useLocation();
   const g = useLoad(() => get<ManagedGroup>(`/v1/billing-groups/${enc(props.id)}`), [props.id]);
+  // May this caller change the group at all? The rules' verdict on an empty change (FORBIDDEN for a member).
+  const may = useLoad(() => plan([{ op: 'updateGroup', id: props.id, group: {} }]), [props.id]);
+  const readOnly = may.data?.errors.filter((e) => e.code === 'FORBIDDEN') ?? [];
   const [deleting, setDeleting] = useState(false);
   const tab = (TABS.find(([k]) => k === props.tab)?.[0] ?? 'overview') as TabKey;
   if (g.error) {
@@ -65,7 +70,7 @@ export function GroupPage(props: { id: string; tab: string; domain: DomainInfo }
     e.preventDefault();
     select(TABS[(to + TABS.length) % TABS.length][0], true);
   };
-  const tabProps: TabProps = { group, domain: props.domain, changed: g.reload };
+  const tabProps: TabProps = { group, domain: props.domain, changed: g.reload, canChange: !!may.data && readOnly.length === 0 };
   return (
     <section aria-labelledby="group-title">
       <nav aria-label="Breadcrumb" class="crumbs">
@@ -76,15 +81,18 @@ export function GroupPage(props: { id: string; tab: string; domain: DomainInfo }
           {group.name} <span class="badge">{group.type}</span>
         </h1>
         <ManagedMark by={group.managedBy} />
-        <div class="create">
-          <Link href={`/groups/${group.id}/edit`} class="button">
-            Modify
-          </Link>
-          <button type="button" class="danger" onClick={() => setDeleting(true)}>
-            Delete
-          </button>
-        </div>
+        {may.data && readOnly.length === 0 && (
+          <div class="create">
+            <Link href={`/groups/${group.id}/edit`} class="button">
+              Modify
+            </Link>
+            <button type="button" class="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </button>
+          </div>
+        )}
       </div>
+      <Rules rules={readOnly} kind="warning" title="You can read this group; changing it is not possible:" />
       <div role="tablist" aria-label={`${group.name} sections`} class="tabs" onKeyDown={onKey}>
         {TABS.map(([k, label]) => (
           <button

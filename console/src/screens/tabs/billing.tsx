@@ -26,11 +26,13 @@ export function BillingTab(props: TabProps) {
         {row('Currency', d.currency)}
         {row('Version', String(g.version))}
       </dl>
-      <p>
-        <Link href={`/groups/${g.id}/edit`} class="button">
-          Modify billing information
-        </Link>
-      </p>
+      {props.canChange && (
+        <p>
+          <Link href={`/groups/${g.id}/edit`} class="button">
+            Modify billing information
+          </Link>
+        </p>
+      )}
     </div>
   );
 }
