@@ -9,9 +9,11 @@
  * transaction, WAL, the same synchronous setting) on the same machine.
  * `--synchronous full|normal` (default full, the server's default) picks SQLite's setting
  * for the server and the raw rate; run it once with each to see what durability costs.
+ * `--metrics` starts the server with `serve --metrics` (Prometheus hooks on every request), to
+ * see what the metrics cost.
  *
  *   npm run bench:api            (builds first)
- *   node bench/api.js [--duration 10] [--connections 64] [--projects 512] [--synchronous full|normal]
+ *   node bench/api.js [--duration 10] [--connections 64] [--projects 512] [--synchronous full|normal] [--metrics]
  */
 'use strict';
 const { spawn } = require('node:child_process');
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     projects: { type: 'string', default: '512' },
     synchronous: { type: 'string', default: 'full' },
+    metrics: { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -39,7 +42,7 @@ const SYNCHRONOUS = args.synchronous.toUpperCase();
 async function startServer(dbFile) {
   // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server into DIR.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0', '--synchronous', SYNCHRONOUS], {
+  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0', '--synchronous', SYNCHRONOUS, ...(args.metrics ? ['--metrics'] : [])], {
     env: { ...process.env, CLOUDBILLING_ADMIN_TOKEN: TOKEN, CLOUDBILLING_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -195,7 +198,7 @@ async function main() {
     };
     console.log('');
     console.log(`machine: ${result.machine.cpus} cpus, ${result.machine.model}, node ${result.machine.node}`);
-    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects, synchronous=${SYNCHRONOUS}`);
+    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects, synchronous=${SYNCHRONOUS}, metrics ${args.metrics ? 'on' : 'off'}`);
     for (const s of [result.linkMoves, result.reads]) {
       console.log(`${s.name}: ${s.requestsPerSecond}/s  p50 ${s.p50ms} ms  p99 ${s.p99ms} ms  (total ${s.total}, non-2xx ${s.non2xx}, errors ${s.errors})`);
     }

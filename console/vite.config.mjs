@@ -1,4 +1,4 @@
-// Vite build of the web console (SPEC §9, docs/adr/0007-console.md): console/ -> dist/console/,
+// Vite build of the web console (SPEC §9, docs/adr/0008-console.md): console/ -> dist/console/,
 // served by `cloudbilling serve` at /console/. Called from scripts/bundle.js.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -66,7 +66,7 @@ function writeCodeCache(outDir) {
   if (!fs.existsSync(cacheFile)) throw new Error('bundle: the provider did not write its code cache');
 }
 
-// ---- Web console (SPEC §9, docs/adr/0007-console.md) ------------------------------------
+// ---- Web console (SPEC §9, docs/adr/0008-console.md) ------------------------------------
 // Vite + Preact: console/ -> dist/console/ (index.html + hashed assets, nothing inline), which
 // `cloudbilling serve` serves at /console/ (provider/server/console.ts).
 async function bundleConsole() {

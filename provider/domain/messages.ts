@@ -423,6 +423,8 @@ export const API_TEXT = {
   usageTooPast: (at: string, min: string) => `"at" (${at}) is before ${min}, the earliest time usage may be recorded.`,
   invoiceNotFound: (id: string) => `Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`,
   creditNotFound: (id: string, groupId: string) => `Credit ${JSON.stringify(id)} does not exist in billing group ${JSON.stringify(groupId)}.`,
+  storeNotReady: 'The Billing API cannot reach its database right now, so it is not ready. Retry after the Retry-After seconds; the operator should check the store (docs/operations.md).',
+  draining: 'This Billing API process is shutting down and takes no new work. Retry after the Retry-After seconds; another replica or the restarted process will answer.',
   idempotencyUnreadable: (key: string) => `The answer recorded for Idempotency-Key ${JSON.stringify(key)} cannot be read back. Use a new key for a new request.`,
 } as const;
 
@@ -463,6 +465,13 @@ export function transportHint(code: string | undefined, url: string): string {
 
 /** Packages `cloudbilling serve` needs beyond the package's own dependencies. */
 export const SERVER_PACKAGES = ['better-sqlite3', 'fastify', '@fastify/swagger', '@fastify/static'] as const;
+
+/** Loaded only by `cloudbilling serve --metrics` (GET /metrics); serve runs without it. */
+export const METRICS_PACKAGE = 'prom-client';
+
+export const missingMetricsPackageText =
+  `cloudbilling serve --metrics needs ${METRICS_PACKAGE}, which is not installed: it is an optional peer dependency of cloudbilling, ` +
+  `used only for GET /metrics. Install it next to it (npm install ${METRICS_PACKAGE}) or start serve without --metrics.`;
 
 /** The line `cloudbilling <command>` prints when `missing` (module names) are not installed. */
 export function missingPackagesText(command: string, missing: readonly string[]): string {

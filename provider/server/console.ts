@@ -1,6 +1,6 @@
 /**
  * Serves the web console (SPEC §9) at /console/: the files `npm run build` puts in
- * dist/console/ (console/, Vite + Preact; docs/adr/0007-console.md), through
+ * dist/console/ (console/, Vite + Preact; docs/adr/0008-console.md), through
  * `@fastify/static`. The console is a client of /v1 like any other, so nothing here knows
  * about billing: the routes are public (the files hold no data; the token is sent by the
  * page to /v1), and every response carries a strict Content-Security-Policy, in this

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import type { DomainInfo, DomainState, Group, GroupFinance, Permission, Project, User } from '../domain/types';
 import { fromMicros, newId, sha256 } from './ids';
 import { migrate } from './migrations';
+import type { StoreObserver, StorePoolStats } from './ops';
 import { cacheKey, keyedTokenHash, loadServerSecret } from './secrets';
 
 export interface EventInput {
@@ -108,6 +109,10 @@ export class Store {
   private flushScheduled = false;
   /** `PRAGMA data_version` when the view was last loaded; -1 before any load. */
   private seenDataVersion = -1;
+  /** Writes of the group commit being written now (0 between commits). */
+  private flushing = 0;
+  /** Metrics hooks (ops.ts); set by metrics.ts when `/metrics` is on. */
+  observer?: StoreObserver;
 
   constructor(options: StoreOptions) {
     this.db = new Database(options.file);
@@ -127,6 +132,16 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** Readiness (`GET /v1/ready`): throws unless the database answers a query. */
+  ping(): void {
+    this.sql('SELECT 1').get();
+  }
+
+  /** One connection; writes waiting for the next group commit (metrics). */
+  poolStats(): StorePoolStats {
+    return { size: 1, inUse: this.flushing > 0 ? 1 : 0, waiting: this.queue.length };
   }
 
   /** A cached prepared statement. */
@@ -196,7 +211,8 @@ export class Store {
    * then every write is judged against the committed state. Cheap: one pragma.
    */
   syncWithDatabase(): void {
-    if (this.seenDataVersion !== -1 && this.dataVersion() !== this.seenDataVersion) this.reload();
+    // Never loaded: another process may have created the domain since this one opened the file.
+    if (this.seenDataVersion === -1 ? this.hasDomain() : this.dataVersion() !== this.seenDataVersion) this.reload();
   }
 
   setState(state: DomainState): void {
@@ -305,6 +321,8 @@ export class Store {
     this.queue = [];
     if (batch.length === 0) return;
     const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
+    const started = performance.now();
+    this.flushing = batch.length;
     try {
       this.runTx.immediate(() => {
         this.syncWithDatabase();
@@ -320,9 +338,13 @@ export class Store {
           }
         }
       });
+      this.observer?.commit(batch.length, (performance.now() - started) / 1000);
     } catch (e) {
+      this.observer?.error('commit', e);
       this.reload();
       for (let i = 0; i < batch.length; i++) if (!outcomes[i] || outcomes[i].ok) outcomes[i] = { ok: false, error: e };
+    } finally {
+      this.flushing = 0;
     }
     batch.forEach((item, i) => (outcomes[i].ok ? item.resolve(outcomes[i].value) : item.reject(outcomes[i].error)));
   }
