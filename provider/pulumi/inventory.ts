@@ -140,12 +140,17 @@ export function declaredChanges(snapshot: Snapshot, olds: Partial<InventoryInput
   };
   // Every declared link: one the last update declared too is kept (it declares its project;
   // a link to main that did its job says nothing), a new one is a create.
-  const declaredBefore = new Set((olds.links ?? []).map((l) => l.resource).filter((r) => r !== undefined));
+  const declaredBefore = new Map((olds.links ?? []).filter((l) => l.resource !== undefined).map((l) => [l.resource!, l]));
+  const target = (l: InventoryLink) => JSON.stringify([l.projectId, l.billingGroupId ?? null, l.billingGroupName ?? null, l.groupResource ?? null]);
   for (const l of news.links) {
     const { billingGroupId, groupName } = l.groupResource !== undefined ? aim(l.groupResource) : { billingGroupId: l.billingGroupId, groupName: l.billingGroupName };
     const after = { projectId: l.projectId, billingGroupId, allowTransfer: l.allowTransfer !== false };
-    const kept = l.resource !== undefined && declaredBefore.has(l.resource);
-    const rc: ResourceChange = kept ? { kind: 'projectLink', action: 'no-op', before: after, after, groupName } : { kind: 'projectLink', action: 'create', before: null, after, groupName };
+    const previous = l.resource === undefined ? undefined : declaredBefore.get(l.resource);
+    // Kept when the last update declared the same link (same project and group); retargeted, it is an update.
+    const rc: ResourceChange =
+      previous && target(previous) === target(l)
+        ? { kind: 'projectLink', action: 'no-op', before: after, after, groupName }
+        : { kind: 'projectLink', action: previous ? 'update' : 'create', before: previous ? { projectId: previous.projectId, billingGroupId: previous.billingGroupId } : null, after, groupName };
     add(resourceChanges(rc, live).changes, true);
   }
   for (const g of news.grants ?? []) {
