@@ -342,6 +342,7 @@ export const API_TEXT = {
       ? `This route takes no request body; unknown field(s) ${fields.map((f) => JSON.stringify(f)).join(', ')}. Send no body (or {}).`
       : 'This route takes no request body. Send no body (or {}).',
   hostMissing: 'The request has no Host header, which HTTP/1.1 requires.',
+  storeUnavailable: 'The database does not answer right now (down, restarting or overloaded); nothing of this request was applied. Retry after the number of seconds in Retry-After.',
   headersTooLarge: (max: number) => `The request headers are larger than ${max} bytes. Send fewer or shorter headers.`,
   requestTimeout: 'The request was not received in time. Send the whole request at once.',
   badHttp: (reason: string) => `The request is not valid HTTP/1.1 (${reason}). Check the method, the headers and Content-Length.`,
