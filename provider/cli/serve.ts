@@ -1,5 +1,6 @@
 /**
- * `cloudbilling serve`: start the Billing API on 127.0.0.1 with an SQLite store.
+ * `cloudbilling serve`: start the Billing API on 127.0.0.1 with an SQLite store, or a
+ * PostgreSQL one for a postgres:// --db (replicas: docs/postgresql.md).
  *
  *   cloudbilling serve [--port 8787] [--db FILE] [--domain NAME] [--admin-email E]
  *                      [--rate-limit N] [--demo] [--synchronous full|normal]
@@ -15,7 +16,9 @@ import { DEFAULTS, startServer } from '../server';
 const HELP = `usage: cloudbilling serve [options]
 
   --port N          TCP port on 127.0.0.1 (default ${DEFAULTS.port}; 0 picks a free port)
-  --db FILE         SQLite database file (default ${DEFAULTS.dbFile}; :memory: for a throwaway store)
+  --db FILE|URL     SQLite database file (default $CLOUDBILLING_DB, else ${DEFAULTS.dbFile}; :memory: for
+                    a throwaway store), or postgres://USER[:PASSWORD]@HOST:PORT/DB for PostgreSQL
+                    (any number of serve processes on one database are replicas)
   --domain NAME     domain name on first start, also the main group's name (default ${DEFAULTS.domain})
   --admin-email E   admin user's e-mail on first start (default ${DEFAULTS.adminEmail})
   --rate-limit N    requests per second per token, bursts of 2N (default ${DEFAULTS.rateLimit}; 0 = off)
@@ -24,7 +27,7 @@ const HELP = `usage: cloudbilling serve [options]
                     loss) or normal (survives a crash of the process only); docs/api.md
   -h, --help        show this help
 
-Environment: CLOUDBILLING_ADMIN_TOKEN sets the admin token; CLOUDBILLING_LOG_LEVEL sets the
+Environment: CLOUDBILLING_DB is --db's default; CLOUDBILLING_ADMIN_TOKEN sets the admin token; CLOUDBILLING_LOG_LEVEL sets the
 request log level (default info, JSON lines on stderr; "silent" turns it off).
 `;
 
@@ -83,18 +86,26 @@ export async function run(argv: string[]): Promise<number> {
 
   const level = process.env.CLOUDBILLING_LOG_LEVEL ?? 'info';
   const envToken = process.env.CLOUDBILLING_ADMIN_TOKEN;
-  const server = await startServer({
-    port,
-    dbFile: values.db ?? DEFAULTS.dbFile,
-    domain: values.domain,
-    adminEmail: values['admin-email'],
-    adminToken: envToken && envToken.length > 0 ? envToken : undefined,
-    rateLimit,
-    demo: values.demo,
-    synchronous: values.synchronous ? (values.synchronous.toUpperCase() as 'FULL' | 'NORMAL') : undefined,
-    // JSON request logs go to stderr; stdout carries only the lines below (URL, first token).
-    logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization'], stream: process.stderr },
-  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      port,
+      dbFile: values.db ?? (process.env.CLOUDBILLING_DB || DEFAULTS.dbFile),
+      domain: values.domain,
+      adminEmail: values['admin-email'],
+      adminToken: envToken && envToken.length > 0 ? envToken : undefined,
+      rateLimit,
+      demo: values.demo,
+      synchronous: values.synchronous ? (values.synchronous.toUpperCase() as 'FULL' | 'NORMAL') : undefined,
+      // JSON request logs go to stderr; stdout carries only the lines below (URL, first token).
+      logger: level === 'silent' ? false : { level, redact: ['req.headers.authorization'], stream: process.stderr },
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') throw e; // main.ts names what to install
+    // A store that cannot be opened (unreachable, newer schema): one sentence, no stack.
+    process.stderr.write(`cloudbilling serve: ${(e as Error).message}\n`);
+    return 1;
+  }
 
   process.stdout.write(`cloudbilling API listening on ${server.url}\n`);
   if (server.created) process.stdout.write(`created domain ${JSON.stringify(server.service.state.domain.name)}${values.demo ? ' with demo data' : ''}\n`);

@@ -100,6 +100,11 @@ export class PgStore extends Store {
 
   private constructor(options: PgStoreOptions) {
     super();
+    this.pool = PgStore.pool(options);
+  }
+
+  /** A pool with the store's timeouts and type parsers (also what `cloudbilling migrate` uses). */
+  static pool(options: PgStoreOptions): Pool {
     const pg = loadPg();
     const statementTimeout = options.statementTimeoutMs ?? 10_000;
     const config: PoolConfig = {
@@ -119,9 +124,10 @@ export class PgStore extends Store {
           oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
       },
     };
-    this.pool = new pg.Pool(config);
+    const pool = new pg.Pool(config);
     // An idle connection that the server closed (restart): the pool drops it and opens a new one when needed.
-    this.pool.on('error', () => undefined);
+    pool.on('error', () => undefined);
+    return pool;
   }
 
   private async loadSecret(): Promise<Buffer> {
