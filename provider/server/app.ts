@@ -132,10 +132,18 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion === '1.1' && !req.headers.host) throw badRequest(API_TEXT.hostMissing);
     if (req.routeOptions.config?.public || req.is404) return;
-    await store.syncWithDatabase();
+    // Reads answer from the view: bring it up to date with what other processes committed.
+    // Writes need not: they judge against a view synced under the store's write lock. A token
+    // this view does not know yet may belong to a user created through another replica.
+    const reading = req.method === 'GET' || req.method === 'HEAD' || req.routeOptions.url === '/v1/plan';
+    if (reading) await store.syncWithDatabase();
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const user = m ? await store.userByToken(m[1]) : undefined;
+    let user = m ? await store.userByToken(m[1]) : undefined;
+    if (m && !user && !reading) {
+      await store.syncWithDatabase();
+      user = await store.userByToken(m[1]);
+    }
     if (!m || !user) {
       reply.header('www-authenticate', 'Bearer');
       throw httpError(401, m ? 'The token is not valid. Use a token issued by this server (POST /v1/users) or the admin token.' : 'Missing bearer token. Send Authorization: Bearer <token>.');
@@ -171,7 +179,6 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error({ err }, 'request failed');
-    if (process.env.CB_DEBUG && e.status >= 500) console.error(err);
     for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
     return reply.code(e.status).type('application/json; charset=utf-8').send(e.toBody());
   });

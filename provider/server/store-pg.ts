@@ -242,11 +242,16 @@ export class PgStore extends Store {
   }
 
   private async connect(): Promise<PoolClient> {
+    let client: PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (e) {
       throw storeErrorOf(e);
     }
+    // A checked-out client whose server goes away emits 'error'; the query in flight fails
+    // with it too (and is answered 503). Without a listener the process would exit.
+    if (client.listenerCount('error') === 0) client.on('error', () => undefined);
+    return client;
   }
 
   enqueue<T>(fn: () => T | Promise<T>): Promise<T> {
