@@ -1,5 +1,6 @@
 /**
- * A throwaway PostgreSQL 15 cluster for tests and benchmarks: `initdb` into a temp dir,
+ * A throwaway PostgreSQL 15 cluster for tests and benchmarks (plain JS so bench/ can use it;
+ * types in postgres.d.ts): `initdb` into a temp dir,
  * `pg_ctl start` on 127.0.0.1 and a free port, the unix socket in the temp dir, stopped
  * and deleted by `stop()`. The server binaries come from /usr/lib/postgresql/15/bin (or
  * $CLOUDBILLING_PG_BIN); when they are missing this throws a sentence saying how to get
@@ -11,38 +12,21 @@
  *   await pg.restart();                      // failover tests
  *   await pg.stop();                         // afterAll
  */
-import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const { chownSync, existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { Client } = require('pg');
 
-export const PG_BIN = process.env.CLOUDBILLING_PG_BIN || '/usr/lib/postgresql/15/bin';
+const PG_BIN = process.env.CLOUDBILLING_PG_BIN || '/usr/lib/postgresql/15/bin';
 const PG_USER = 'cloudbilling-pg';
 
-export interface PostgresCluster {
-  port: number;
-  /** `postgres://postgres@127.0.0.1:PORT/postgres` */
-  adminUrl: string;
-  /** A new, empty database; returns its URL. */
-  createDatabase(name?: string): Promise<string>;
-  /** `pg_ctl restart -m fast` (connections are cut, acknowledged commits stay). */
-  restart(): Promise<void>;
-  /** Stop the server (fast) without deleting it; `start()` brings it back. */
-  stopServer(): Promise<void>;
-  start(): Promise<void>;
-  /** Stop the server and delete the cluster. */
-  stop(): Promise<void>;
-}
 
-export interface PostgresOptions {
-  /** fsync and synchronous commit as in production (benchmarks). Default false: tests skip fsync. */
-  durable?: boolean;
-}
 
 /** The path of a PostgreSQL server binary; throws how to install it when missing. */
-export function pgBinary(name: 'initdb' | 'pg_ctl' | 'postgres'): string {
+function pgBinary(name) {
   const p = join(PG_BIN, name);
   if (!existsSync(p)) {
     throw new Error(
@@ -53,9 +37,9 @@ export function pgBinary(name: 'initdb' | 'pg_ctl' | 'postgres'): string {
 }
 
 /** uid/gid to run the server as: ourselves, or (as root) the `cloudbilling-pg` system user. */
-function serverUser(): { uid: number; gid: number } | undefined {
+function serverUser() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, PG_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim());
+  const id = (flag) => Number(execFileSync('id', [flag, PG_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim());
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
@@ -63,35 +47,35 @@ function serverUser(): { uid: number; gid: number } | undefined {
       execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', PG_USER], { stdio: 'pipe' });
     } catch (e) {
       // Another test worker may have created it at the same moment.
-      if (!/already exists/.test(String((e as { stderr?: Buffer }).stderr ?? ''))) throw e;
+      if (!/already exists/.test(String(e.stderr ?? ''))) throw e;
     }
     return { uid: id('-u'), gid: id('-g') };
   }
 }
 
-function run(cmd: string, args: string[], opts: SpawnOptions): Promise<string> {
+function run(cmd, args, opts) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
   });
 }
 
-export function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.on('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
+      const port = s.address().port;
       s.close(() => resolve(port));
     });
   });
 }
 
-export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresCluster> {
+async function startPostgres(options = {}) {
   const initdb = pgBinary('initdb');
   const pgCtl = pgBinary('pg_ctl');
   const user = serverUser();
@@ -99,7 +83,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-  const spawnOpts: SpawnOptions = { env, cwd: dir, ...(user ?? {}) };
+  const spawnOpts = { env, cwd: dir, ...(user ?? {}) };
   await run(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], spawnOpts);
   const port = await freePort();
   const settings = [
@@ -119,7 +103,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   return {
     port,
     adminUrl,
-    async createDatabase(name?: string) {
+    async createDatabase(name) {
       const db = name ?? `t${process.pid}_${++n}`;
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
@@ -141,3 +125,5 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     },
   };
 }
+
+module.exports = { PG_BIN, pgBinary, freePort, startPostgres };
