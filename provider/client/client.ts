@@ -5,6 +5,8 @@
  * - Configuration from arguments, else `CLOUDBILLING_API_URL` / `CLOUDBILLING_TOKEN`.
  * - Retries with exponential backoff and full jitter on transport errors, 429 and 5xx,
  *   honouring `Retry-After`.
+ * - Every write carries `X-Cloudbilling-Managed-By` when the client writes for a Terraform
+ *   workspace or Pulumi stack (`managedBy`), so the API marks what it manages (SPEC §9).
  * - Every write carries an `Idempotency-Key` (one per logical call, reused by its
  *   retries), so a retried create never duplicates.
  * - Errors are `ApiError` (see errors.ts); a read that finds nothing returns `null`.
@@ -14,6 +16,7 @@ import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import { randomUUID } from 'node:crypto';
 import { transportMessage } from '../domain/messages';
 import { ApiError } from './errors';
+import { MANAGED_BY_HEADER, MANAGED_BY_MAX } from './types';
 import type {
   BillingEvent,
   Change,
@@ -54,6 +57,8 @@ export interface ClientOptions {
   baseDelayMs?: number;
   /** Longest wait between attempts in ms. Default 5000. */
   maxDelayMs?: number;
+  /** The Terraform workspace or Pulumi stack this client writes for (sent on every write). */
+  managedBy?: string;
   /** Called for every HTTP request made (for counting API calls in benchmarks/tests). */
   onRequest?: (method: string, path: string) => void;
 }
@@ -71,15 +76,25 @@ interface RequestOptions {
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** A label as a header value: printable ASCII (anything else percent-encoded), at most MANAGED_BY_MAX characters. */
+export function headerLabel(label: string): string {
+  return label
+    .replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(c))
+    .trim()
+    .slice(0, MANAGED_BY_MAX);
+}
+
 export class BillingClient {
   readonly apiUrl: string;
   readonly #token: string | undefined;
-  readonly #opts: Required<Omit<ClientOptions, 'apiUrl' | 'token' | 'onRequest'>> & Pick<ClientOptions, 'onRequest'>;
+  readonly #opts: Required<Omit<ClientOptions, 'apiUrl' | 'token' | 'onRequest' | 'managedBy'>> & Pick<ClientOptions, 'onRequest'>;
+  readonly #managedBy: string | undefined;
   #http: AxiosInstance | undefined;
 
   constructor(options: ClientOptions = {}) {
     this.apiUrl = (options.apiUrl || process.env.CLOUDBILLING_API_URL || DEFAULT_API_URL).replace(/\/+$/, '');
     this.#token = options.token || process.env.CLOUDBILLING_TOKEN || undefined;
+    this.#managedBy = options.managedBy ? headerLabel(options.managedBy) : undefined;
     this.#opts = {
       timeoutMs: options.timeoutMs ?? 15000,
       retries: options.retries ?? 4,
@@ -236,6 +251,7 @@ export class BillingClient {
     const headers: Record<string, string | false> = { Accept: opts.text ? 'text/csv, application/json' : 'application/json', ...opts.headers };
     if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
     if (WRITE_METHODS.has(upper) && !headers['Idempotency-Key']) headers['Idempotency-Key'] = randomUUID();
+    if (WRITE_METHODS.has(upper) && this.#managedBy) headers[MANAGED_BY_HEADER] = this.#managedBy;
     const hasBody = opts.body !== undefined;
     // No body, no Content-Type (axios would otherwise send form-urlencoded on PUT/POST).
     headers['Content-Type'] = hasBody ? 'application/json' : false;

@@ -12,6 +12,14 @@ import type {
   User,
 } from '../domain/types';
 
+/**
+ * Header an IaC client sends on every write: the Terraform workspace or Pulumi stack it
+ * writes for (e.g. `terraform:infra/default`, `pulumi:acme/billing/prod`). The API stores
+ * it as the objects' `managedBy` and on their events (SPEC §9).
+ */
+export const MANAGED_BY_HEADER = 'x-cloudbilling-managed-by';
+export const MANAGED_BY_MAX = 200;
+
 /** A warning of SPEC §2 attached to a successful write. */
 export interface ApiWarning {
   code: string;
@@ -113,6 +121,8 @@ export interface BillingEvent {
   target: string;
   before: unknown;
   after: unknown;
+  /** The Terraform workspace or Pulumi stack that made the write; null for a write outside IaC (console, API). Absent from servers before v0.2. */
+  managedBy?: string | null;
 }
 
 export interface PlanIssue {

@@ -74,11 +74,14 @@ export function hasUnknown(v: unknown): boolean {
   return false;
 }
 
-function paymentMethodOf(v: unknown): PaymentMethod | null | undefined {
+/** A payment method as the API takes it; a reference left out keeps `before`'s (it is optional and computed). */
+function paymentMethodOf(v: unknown, before: unknown): PaymentMethod | null | undefined {
   if (v === null) return null;
-  if (v === undefined || hasUnknown(v)) return undefined;
-  const o = v as Values;
-  return { type: o.type as PaymentMethod['type'], reference: o.reference as string };
+  const o = v as Values | undefined;
+  const kept = o && (o.reference === null || o.reference === '') ? (before as Values | null | undefined)?.reference : undefined;
+  const filled = typeof kept === 'string' ? { ...o, reference: kept } : o;
+  if (filled === undefined || hasUnknown(filled)) return undefined;
+  return { type: filled.type as PaymentMethod['type'], reference: filled.reference as string };
 }
 
 function same(a: unknown, b: unknown): boolean {
@@ -95,8 +98,12 @@ export function groupInputOf(kind: ResourceKind, after: Values, before: Values |
   const out: Partial<GroupInput> = {};
   for (const f of apiFields(kind)) {
     const v = after[f];
+    if (f === 'paymentMethod') {
+      const pm = paymentMethodOf(v, before?.paymentMethod);
+      if (!(before && same(before.paymentMethod, pm))) out.paymentMethod = pm;
+      continue;
+    }
     if (before && same(before[f], v)) continue;
-    if (f === 'paymentMethod') out.paymentMethod = paymentMethodOf(v);
     else if (f === 'details') {
       if (v !== null && v !== undefined) out.details = v as GroupInput['details'];
     } else if (v !== undefined || !before) (out as Values)[f] = v;

@@ -254,6 +254,14 @@ const ADAPTER_TEXT = {
       detail: `Project ${q(p.projectName ?? p.projectId)} (${p.projectId}) was moved to ${gq(p.groupName)} outside IaC${p.oursName !== undefined ? `, away from ${q(p.oursName)}` : ''}. Removing the link forgets it and does not return the project to the main group: that move is no longer this configuration's to undo.`,
     }),
   },
+  PAYMENT_REFERENCE_REQUIRED: {
+    severity: 'error',
+    code: 'PAYMENT_REFERENCE_REQUIRED',
+    text: (p: Record<string, any>) => ({
+      summary: `${p.attribute} is required here`,
+      detail: `${q(p.name)} has no payment method yet, so there is no reference to keep. Set ${p.attribute} to the token your payment processor issued (never a card number); after that it may be left out and the API's value is kept.`,
+    }),
+  },
   READ_ONLY_ATTRIBUTE: {
     severity: 'error',
     code: 'READ_ONLY_ATTRIBUTE',
@@ -343,6 +351,8 @@ export const API_TEXT = {
       : 'This route takes no request body. Send no body (or {}).',
   hostMissing: 'The request has no Host header, which HTTP/1.1 requires.',
   storeUnavailable: 'The database does not answer right now (down, restarting or overloaded); nothing of this request was applied. Retry after the number of seconds in Retry-After.',
+  managedByInvalid: (max: number) =>
+    `X-Cloudbilling-Managed-By must be 1 to ${max} printable characters naming the Terraform workspace or Pulumi stack (e.g. terraform:infra/default). Send a shorter label, or no header for a write outside IaC.`,
   headersTooLarge: (max: number) => `The request headers are larger than ${max} bytes. Send fewer or shorter headers.`,
   requestTimeout: 'The request was not received in time. Send the whole request at once.',
   badHttp: (reason: string) => `The request is not valid HTTP/1.1 (${reason}). Check the method, the headers and Content-Length.`,

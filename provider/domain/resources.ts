@@ -56,9 +56,10 @@ export const paymentMethodType: AttrType = {
     type: { type: { kind: 'string', enum: ['card', 'account'] }, presence: 'required', description: 'Payment method kind: `card` or `account`.' },
     reference: {
       type: str,
-      presence: 'required',
+      presence: 'optionalComputed',
       sensitive: true,
-      description: 'Opaque token issued by the payment processor (never a card number).',
+      description:
+        "Opaque token issued by the payment processor (never a card number). Required when the group gets a payment method; left out afterwards, the API's reference is kept (so a generated or imported configuration, which cannot contain it, plans clean).",
     },
   },
 };

@@ -66,6 +66,8 @@ export interface Group {
   totalProjectCount?: number;
   /** Snapshot only: figures the delete rules need. Absent means unknown (rules skipped). */
   finance?: GroupFinance;
+  /** The Terraform workspace or Pulumi stack that manages the group (its last IaC write); null = not managed. */
+  managedBy?: string | null;
 }
 
 export interface Project {
@@ -75,6 +77,8 @@ export interface Project {
   /** First day (YYYY-MM-DD, UTC) of the first whole month billed to `billingGroupId`. */
   effectiveFrom: string;
   createdAt: string;
+  /** The workspace or stack that manages the project's link (its last IaC link); null = not managed. */
+  managedBy?: string | null;
 }
 
 export interface User {
@@ -88,6 +92,8 @@ export interface Permission {
   userId: string;
   billingGroupId: string;
   createdAt: string;
+  /** The workspace or stack that granted it; null = not managed. */
+  managedBy?: string | null;
 }
 
 export interface DomainInfo {

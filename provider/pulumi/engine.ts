@@ -39,8 +39,11 @@ interface Connection {
 
 /** Attributes that are IaC-side settings, never sent to the API. */
 const LOCAL_ATTRIBUTES = new Set(['deletionProtection', 'allowTransfer']);
-/** Pulumi-only arguments kept in state next to the attributes. */
-const EXTRA_ARGS = ['adopt', 'apiUrl', 'token'] as const;
+/**
+ * Pulumi-only arguments kept in state next to the attributes. `__managedBy` is the stack's
+ * label (prepare.ts), sent on every write as X-Cloudbilling-Managed-By; it never makes a diff.
+ */
+const EXTRA_ARGS = ['adopt', 'apiUrl', 'token', '__managedBy'] as const;
 
 const state = {
   /** From `configure` (stack config). */
@@ -84,12 +87,14 @@ export function clientFor(props: Props | undefined): { client: BillingClient; ke
   const tokenHash = createHash('sha256')
     .update(conn.token ?? process.env.CLOUDBILLING_TOKEN ?? '')
     .digest('hex');
-  const key = `${client0.apiUrl} ${tokenHash}`;
+  const managedBy = text(props?.__managedBy);
+  const key = `${client0.apiUrl} ${tokenHash}${managedBy ? ` ${managedBy}` : ''}`;
   let client = state.clients.get(key);
   if (!client) {
     client = new BillingClient({
       apiUrl: conn.apiUrl,
       token: conn.token,
+      managedBy,
       onRequest: () => {
         state.requests += 1;
       },
@@ -576,7 +581,7 @@ export const engine = {
     const def = resources[kind].attributes;
     const replaces = changed.filter((k) => def[k].replace === true);
     // Connection or adopt changes rewrite the state only (no API write).
-    const extraChanged = EXTRA_ARGS.some((k) => k !== 'adopt' && text(olds[k]) !== text(n[k]) && n[k] !== UNKNOWN);
+    const extraChanged = EXTRA_ARGS.some((k) => k !== 'adopt' && k !== '__managedBy' && text(olds[k]) !== text(n[k]) && n[k] !== UNKNOWN);
     let deleteBeforeReplace = false;
     if (replaces.length > 0 && ops.replaceKey) {
       // The replacement may be the same object (same project, same membership) when its

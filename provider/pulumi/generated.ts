@@ -15,14 +15,14 @@ export interface ConnectionInputs {
 export interface PaymentMethodInput {
   /** Payment method kind: `card` or `account`. */
   type: pulumi.Input<"card" | "account">;
-  /** Opaque token issued by the payment processor (never a card number). */
-  reference: pulumi.Input<string>;
+  /** Opaque token issued by the payment processor (never a card number). Required when the group gets a payment method; left out afterwards, the API's reference is kept (so a generated or imported configuration, which cannot contain it, plans clean). */
+  reference?: pulumi.Input<string | null>;
 }
 
 export interface PaymentMethod {
   /** Payment method kind: `card` or `account`. */
   type: "card" | "account";
-  /** Opaque token issued by the payment processor (never a card number). */
+  /** Opaque token issued by the payment processor (never a card number). Required when the group gets a payment method; left out afterwards, the API's reference is kept (so a generated or imported configuration, which cannot contain it, plans clean). */
   reference: string;
 }
 

@@ -25,6 +25,17 @@ export function secretAttributes(kind: ResourceKind): string[] {
     .map(([name]) => name);
 }
 
+/** `pulumi:<org>/<project>/<stack>`: what the API records as the manager of this stack's objects (SPEC §9). */
+export function stackLabel(): string {
+  let org = '';
+  try {
+    org = pulumi.getOrganization();
+  } catch {
+    org = '';
+  }
+  return `pulumi:${[org, pulumi.getProject(), pulumi.getStack()].filter((x) => x).join('/')}`;
+}
+
 export interface Prepared {
   props: pulumi.Inputs;
   opts: pulumi.CustomResourceOptions;
@@ -43,6 +54,7 @@ export function prepareResource(kind: ResourceKind, name: string, args: object, 
   if (ADOPTABLE[kind]) props.adopt = a.adopt;
   props.apiUrl = a.apiUrl;
   props.token = a.token === undefined ? undefined : pulumi.secret(a.token as pulumi.Input<string>);
+  props.__managedBy = stackLabel();
 
   const outOpts: pulumi.CustomResourceOptions = {
     ...opts,

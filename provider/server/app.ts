@@ -14,7 +14,7 @@ import fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from '@fastify/swagger';
 import sjson from 'secure-json-parse';
 import { API_TEXT } from '../domain/messages';
-import type { User } from '../domain/types';
+import { MANAGED_BY_HEADER, MANAGED_BY_MAX } from '../client/types';
 import { ApiError, HTTP_CODES, badRequest, conflict, httpError, isApiError } from './errors';
 import { sha256 } from './ids';
 import { seal, unseal } from './secrets';
@@ -22,11 +22,19 @@ import { checkBody, checkNoBody, clientErrorHandler, rawErrorResponse } from './
 import { RateLimiter } from './rate-limit';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
-import { canonical, type BillingService, type WriteResult } from './service';
+import { canonical, type Actor, type BillingService, type WriteResult } from './service';
 import { isStoreUnavailable } from './store';
 
 /** Seconds a client is told to wait (`Retry-After`) when the database does not answer. */
 export const STORE_RETRY_AFTER_S = 1;
+
+/** The IaC label of a request (`X-Cloudbilling-Managed-By`), validated; undefined without one. */
+function managedByOf(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const label = Array.isArray(value) ? value.join(',') : value.trim();
+  if (label.length < 1 || label.length > MANAGED_BY_MAX || !/^[\x20-\x7e]+$/.test(label)) throw badRequest(API_TEXT.managedByInvalid(MANAGED_BY_MAX));
+  return label;
+}
 
 /** Request bodies larger than this get 413 PAYLOAD_TOO_LARGE. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -43,7 +51,7 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: User;
+    actor: Actor;
     /** The caller's keyed token hash (rate limit and idempotency scope). */
     tokenHash: string;
     /** Seals the caller's idempotency entries (secrets.ts); derived from the token, never stored. */
@@ -126,7 +134,7 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
 
   // ---- authentication and rate limit
   const limiter = options.rateLimit > 0 ? new RateLimiter(options.rateLimit) : undefined;
-  app.decorateRequest('actor', null as unknown as User);
+  app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('tokenHash', '');
   app.decorateRequest('cacheKey', null as unknown as Buffer);
   app.addHook('onRequest', async (req, reply) => {
@@ -148,7 +156,7 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
       reply.header('www-authenticate', 'Bearer');
       throw httpError(401, m ? 'The token is not valid. Use a token issued by this server (POST /v1/users) or the admin token.' : 'Missing bearer token. Send Authorization: Bearer <token>.');
     }
-    req.actor = user;
+    req.actor = { ...user, managedBy: managedByOf(req.headers[MANAGED_BY_HEADER]) };
     req.tokenHash = store.tokenKey(m[1]);
     req.cacheKey = store.cacheKey(m[1]);
     if (limiter) {

@@ -162,7 +162,8 @@ export class ChangeSets {
     }
     const entries = JSON.parse(r.entries) as ChangeSetEntry[];
     const { changes, keyOf } = flatten(entries);
-    const outcome = await this.service.applyChanges(actor, changes);
+    // Every object the set writes is marked as managed by the workspace that planned it.
+    const outcome = await this.service.applyChanges({ ...actor, managedBy: r.managed_by }, changes);
     const warnings = diagnosticsOf(outcome.warnings, keyOf);
     if (outcome.errors.length > 0) {
       const result = { errors: diagnosticsOf(outcome.errors, keyOf), warnings };

@@ -194,6 +194,17 @@ export const PG_MIGRATIONS: PgMigration[] = [
       CREATE INDEX change_sets_workspace ON change_sets(workspace, status);
     `,
   },
+  {
+    // As SQLite's version 5: the IaC workspace or stack managing an object; NULL = not managed.
+    version: 5,
+    name: 'managed-by record',
+    sql: `
+      ALTER TABLE billing_groups ADD COLUMN managed_by text;
+      ALTER TABLE projects ADD COLUMN managed_by text;
+      ALTER TABLE permissions ADD COLUMN managed_by text;
+      ALTER TABLE events ADD COLUMN managed_by text;
+    `,
+  },
 ];
 
 /** What `migratePg` did: the versions applied now, and the version the database is at. */

@@ -200,6 +200,20 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX change_sets_workspace ON change_sets(workspace, status);
       `),
   },
+  {
+    // SPEC §9, §6: which Terraform workspace or Pulumi stack manages an object, as the IaC
+    // client said on its last write (`X-Cloudbilling-Managed-By`); NULL = not managed. For a
+    // project it is the link. Events record who wrote them the same way.
+    version: 5,
+    name: 'managed-by record',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE billing_groups ADD COLUMN managed_by TEXT;
+        ALTER TABLE projects ADD COLUMN managed_by TEXT;
+        ALTER TABLE permissions ADD COLUMN managed_by TEXT;
+        ALTER TABLE events ADD COLUMN managed_by TEXT;
+      `),
+  },
 ];
 
 /** Apply every migration newer than the database. Returns the versions applied. */

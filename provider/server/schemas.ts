@@ -246,6 +246,7 @@ const diagnosticSchema = {
 };
 const warnings = { type: 'array', items: diagnosticSchema };
 
+const managedBy = { type: ['string', 'null'], description: 'Terraform workspace or Pulumi stack that manages it (X-Cloudbilling-Managed-By of its last IaC write); null when not managed.' };
 const groupObject = {
   type: 'object',
   additionalProperties: true,
@@ -263,12 +264,13 @@ const groupObject = {
     version: { type: 'integer' },
     projectCount: { type: 'integer' },
     totalProjectCount: { type: 'integer' },
+    managedBy: managedBy,
   },
 };
 const projectObject = {
   type: 'object',
   additionalProperties: true,
-  properties: { id: { type: 'string' }, name: { type: 'string' }, billingGroupId: { type: 'string' }, effectiveFrom: { type: 'string' }, createdAt: { type: 'string' } },
+  properties: { id: { type: 'string' }, name: { type: 'string' }, billingGroupId: { type: 'string' }, effectiveFrom: { type: 'string' }, createdAt: { type: 'string' }, managedBy: managedBy },
 };
 const anyObject = { type: 'object', additionalProperties: true };
 const list = (item: JsonSchema) => ({ type: 'object', properties: { items: { type: 'array', items: item }, nextCursor: { type: 'string' } } });

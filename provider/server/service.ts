@@ -26,6 +26,20 @@ function withCountsOf(state: DomainState, g: Group): Group {
   return g.type === 'main' ? { ...g, projectCount: count, totalProjectCount: state.projects.length } : { ...g, projectCount: count };
 }
 
+/**
+ * The caller of a write: the user, and the Terraform workspace or Pulumi stack it writes
+ * for when an IaC client sent `X-Cloudbilling-Managed-By` (SPEC §9 "managed by"). A write
+ * with a label marks the objects it creates or changes with it; a write without one (the
+ * console, curl) leaves an object's mark as it is: the object stays managed and the
+ * change is drift for its workspace.
+ */
+export type Actor = User & { managedBy?: string };
+
+/** An object's mark after a write by `actor`. */
+function markAfter(actor: Actor, current: string | null | undefined): string | null {
+  return actor.managedBy ?? current ?? null;
+}
+
 /** A rule diagnostic as the API shows it. */
 export interface ApiDiagnostic {
   code: string;
@@ -156,6 +170,7 @@ export class BillingService {
         createdBy: adminId,
         version: 1,
         projectCount: 0,
+        managedBy: null,
       };
       await s.insertGroup(main);
       await s.insertEvent({ billingGroupId: mainId, at: now, actor: adminId, action: 'group.created', target: mainId, before: null, after: groupView(main) });
@@ -166,34 +181,34 @@ export class BillingService {
 
   // ---- access -------------------------------------------------------------------------
 
-  isAdmin(actor: User): boolean {
+  isAdmin(actor: Actor): boolean {
     return actor.role === 'billing_admin';
   }
 
-  requireAdmin(actor: User): void {
+  requireAdmin(actor: Actor): void {
     if (!this.isAdmin(actor)) throw forbidden();
   }
 
-  memberships(actor: User): Set<string> {
+  memberships(actor: Actor): Set<string> {
     const out = new Set<string>();
     for (const p of this.state.permissions) if (p.userId === actor.id) out.add(p.billingGroupId);
     return out;
   }
 
   /** What `actor` sees (visibility.ts); asked before any rule runs. */
-  vis(actor: User): Visibility {
+  vis(actor: Actor): Visibility {
     return visibilityOf(this.state, actor);
   }
 
-  canSeeGroup(actor: User, groupId: string): boolean {
+  canSeeGroup(actor: Actor, groupId: string): boolean {
     return seesGroup(this.vis(actor), groupId);
   }
 
-  canSeeProject(actor: User, p: Project): boolean {
+  canSeeProject(actor: Actor, p: Project): boolean {
     return seesProject(this.vis(actor), p);
   }
 
-  visibleProjects(actor: User): Project[] {
+  visibleProjects(actor: Actor): Project[] {
     if (this.isAdmin(actor)) return this.state.projects;
     const m = this.memberships(actor);
     if (m.has(this.state.domain.mainGroupId)) return this.state.projects;
@@ -209,7 +224,7 @@ export class BillingService {
   }
 
   /** A group the caller may read: 404 when unknown or not visible (deleted groups: admins only). */
-  async readableGroup(actor: User, id: string, opts: { allowDeleted?: boolean } = {}): Promise<Group> {
+  async readableGroup(actor: Actor, id: string, opts: { allowDeleted?: boolean } = {}): Promise<Group> {
     const v = this.vis(actor);
     const g = this.store.group(id) ?? (opts.allowDeleted && v.admin ? await this.store.deletedGroup(id) : undefined);
     return resolve('group', id, g, (x) => seesGroup(v, x.id));
@@ -232,7 +247,7 @@ export class BillingService {
   }
 
   /** Run the rules for one change; throws the rule error, returns warnings and next. */
-  private check(actor: User, change: Change, state: DomainState, newGroupId?: string) {
+  private check(actor: Actor, change: Change, state: DomainState, newGroupId?: string) {
     const now = this.clock();
     const r = evaluate(state, [change], { actor: { id: actor.id, role: actor.role, email: actor.email }, now, newId: newGroupId ? () => newGroupId : undefined });
     if (r.errors.length > 0) throw ruleError(r.errors);
@@ -243,8 +258,8 @@ export class BillingService {
     this.store.setState(withCounts(next));
   }
 
-  private event(actor: User, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): Promise<BillingEvent> {
-    return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after });
+  private event(actor: Actor, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): Promise<BillingEvent> {
+    return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after, managedBy: actor.managedBy ?? null });
   }
 
   // ---- reads --------------------------------------------------------------------------
@@ -253,43 +268,43 @@ export class BillingService {
     return { ...this.state.domain };
   }
 
-  listGroups(actor: User): Group[] {
+  listGroups(actor: Actor): Group[] {
     const v = this.vis(actor);
     return this.state.groups.filter((g) => seesGroup(v, g.id)).map((g) => present(v, groupView(g)));
   }
 
-  async getGroup(actor: User, id: string): Promise<Group> {
+  async getGroup(actor: Actor, id: string): Promise<Group> {
     return present(this.vis(actor), groupView(await this.readableGroup(actor, id)));
   }
 
-  async groupProjects(actor: User, id: string): Promise<Project[]> {
+  async groupProjects(actor: Actor, id: string): Promise<Project[]> {
     await this.readableGroup(actor, id);
     return this.state.projects.filter((p) => p.billingGroupId === id);
   }
 
-  listProjects(actor: User): Project[] {
+  listProjects(actor: Actor): Project[] {
     return this.visibleProjects(actor);
   }
 
-  getProject(actor: User, id: string): Project {
+  getProject(actor: Actor, id: string): Project {
     return this.projectById(id, actor);
   }
 
-  listUsers(actor: User): User[] {
+  listUsers(actor: Actor): User[] {
     if (this.isAdmin(actor)) return this.state.users;
     return this.state.users.filter((u) => u.id === actor.id);
   }
 
-  getUser(actor: User, id: string): User {
+  getUser(actor: Actor, id: string): User {
     return this.userById(id, actor);
   }
 
-  async groupPermissions(actor: User, groupId: string): Promise<Permission[]> {
+  async groupPermissions(actor: Actor, groupId: string): Promise<Permission[]> {
     await this.readableGroup(actor, groupId);
     return this.state.permissions.filter((p) => p.billingGroupId === groupId);
   }
 
-  async snapshot(actor: User) {
+  async snapshot(actor: Actor) {
     const admin = this.isAdmin(actor);
     const groupIds = new Set(this.listGroups(actor).map((g) => g.id));
     const fin = await this.store.finance([...groupIds]);
@@ -308,7 +323,7 @@ export class BillingService {
   }
 
   /** `POST /v1/plan`: evaluate the changes against the live state (with finance); nothing is applied. */
-  async plan(actor: User, changes: Change[]): Promise<{ errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] }> {
+  async plan(actor: Actor, changes: Change[]): Promise<{ errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] }> {
     const r = evaluate(await this.store.stateWithFinance(), changes, {
       actor: { id: actor.id, role: actor.role, email: actor.email },
       now: this.clock(),
@@ -318,7 +333,7 @@ export class BillingService {
 
   // ---- group writes -------------------------------------------------------------------
 
-  async createGroup(actor: User, input: GroupInput): Promise<WriteResult> {
+  async createGroup(actor: Actor, input: GroupInput): Promise<WriteResult> {
     this.requireAdmin(actor);
     const id = newId('group');
     const group: GroupInput = { ...input, paymentMethod: input.paymentMethod ?? null };
@@ -329,7 +344,7 @@ export class BillingService {
     return { status: 201, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view), location: `/v1/billing-groups/${id}` } };
   }
 
-  async updateGroup(actor: User, id: string, patch: Partial<GroupInput>, expectedVersion?: number): Promise<WriteResult> {
+  async updateGroup(actor: Actor, id: string, patch: Partial<GroupInput>, expectedVersion?: number): Promise<WriteResult> {
     const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'updateGroup', id, group: patch, expectedVersion }, this.state);
@@ -342,7 +357,7 @@ export class BillingService {
     return { status: 200, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view) } };
   }
 
-  async deleteGroup(actor: User, id: string, confirmName: string | undefined): Promise<WriteResult> {
+  async deleteGroup(actor: Actor, id: string, confirmName: string | undefined): Promise<WriteResult> {
     const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, await this.store.stateWithFinance([id]));
@@ -353,16 +368,19 @@ export class BillingService {
 
   // ---- persistence of judged changes (one place per kind of write) ---------------------
   // Each writes the rows and events of one change that `evaluate` has already allowed;
-  // the caller then commits `next` to the in-memory view.
+  // the caller then commits `next` to the in-memory view. The objects they are given are
+  // the fresh ones of `next`; each sets its managed-by mark on it before writing the row.
 
-  private async persistCreate(actor: User, g: Group, at: string): Promise<void> {
+  private async persistCreate(actor: Actor, g: Group, at: string): Promise<void> {
+    g.managedBy = markAfter(actor, null);
     await this.store.insertGroup(g);
     await this.event(actor, at, g.id, 'group.created', g.id, null, groupView(g));
   }
 
   /** False when nothing writable changes (no new version, no event). */
-  private async persistUpdate(actor: User, before: Group, after: Group, at: string): Promise<boolean> {
-    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details });
+  private async persistUpdate(actor: Actor, before: Group, after: Group, at: string): Promise<boolean> {
+    after.managedBy = markAfter(actor, before.managedBy);
+    const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details, m: g.managedBy ?? null });
     if (writable(after) === writable(before)) return false;
     await this.store.updateGroup(after);
     await this.event(actor, at, after.id, 'group.updated', after.id, groupView(before), groupView(after));
@@ -370,7 +388,7 @@ export class BillingService {
   }
 
   /** `memberships`: the group's permissions at that moment (they go with it). */
-  private async persistDelete(actor: User, before: Group, at: string, memberships: Permission[]): Promise<void> {
+  private async persistDelete(actor: Actor, before: Group, at: string, memberships: Permission[]): Promise<void> {
     const id = before.id;
     await this.store.markGroupDeleted(id, at);
     for (const p of memberships) {
@@ -386,10 +404,14 @@ export class BillingService {
     await this.event(actor, at, id, 'group.deleted', id, groupView(before), null);
   }
 
-  /** False when the project stays where it is. */
-  private async persistMove(actor: User, before: Project, after: Project, at: string): Promise<boolean> {
+  /**
+   * False when the project stays where it is. `op` is the change that moved it: an IaC
+   * `unlink` (a deleted link resource) leaves the project unmanaged in main.
+   */
+  private async persistMove(actor: Actor, before: Project, after: Project, at: string, op: 'link' | 'unlink'): Promise<boolean> {
     if (after.billingGroupId === before.billingGroupId) return false;
-    await this.store.moveProject(before.id, after.billingGroupId, after.effectiveFrom);
+    after.managedBy = op === 'unlink' && actor.managedBy ? null : markAfter(actor, before.managedBy);
+    await this.store.moveProject(after);
     const b = { billingGroupId: before.billingGroupId, effectiveFrom: before.effectiveFrom };
     const a = { billingGroupId: after.billingGroupId, effectiveFrom: after.effectiveFrom };
     await this.event(actor, at, before.billingGroupId, 'project.unlinked', before.id, b, a);
@@ -397,12 +419,13 @@ export class BillingService {
     return true;
   }
 
-  private async persistGrant(actor: User, p: Permission): Promise<void> {
+  private async persistGrant(actor: Actor, p: Permission): Promise<void> {
+    p.managedBy = markAfter(actor, null);
     await this.store.insertPermission(p);
     await this.event(actor, p.createdAt, p.billingGroupId, 'permission.granted', p.userId, null, p);
   }
 
-  private async persistRevoke(actor: User, existing: Permission, at: string): Promise<void> {
+  private async persistRevoke(actor: Actor, existing: Permission, at: string): Promise<void> {
     await this.store.deletePermission(existing.userId, existing.billingGroupId);
     await this.event(actor, at, existing.billingGroupId, 'permission.revoked', existing.userId, existing, null);
   }
@@ -414,7 +437,7 @@ export class BillingService {
    * the list's order: creates, updates, moves, grants, revokes, deletes. Nothing is
    * written when there is an error. `results[i]` is what change `i` produced.
    */
-  async applyChanges(actor: User, changes: Change[]): Promise<{ errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] }> {
+  async applyChanges(actor: Actor, changes: Change[]): Promise<{ errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] }> {
     const now = this.clock();
     const at = now.toISOString();
     const before = await this.store.stateWithFinance();
@@ -442,7 +465,7 @@ export class BillingService {
       if (c.op !== 'link' && c.op !== 'unlink') return;
       if (moved.has(c.projectId)) return;
       moved.add(c.projectId);
-      await this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at);
+      await this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at, c.op);
     });
     const permKey = (u: string, g: string) => `${u}\u0000${g}`;
     const had = new Map(liveBefore.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
@@ -487,7 +510,7 @@ export class BillingService {
 
   // ---- links --------------------------------------------------------------------------
 
-  link(actor: User, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): Promise<WriteResult> {
+  link(actor: Actor, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): Promise<WriteResult> {
     this.projectById(projectId, actor);
     // A target the caller cannot see is as unknown as a missing one; an unknown target is left
     // to the rules (admins), which report it with its path.
@@ -498,13 +521,13 @@ export class BillingService {
     return this.move(actor, projectId, change);
   }
 
-  unlink(actor: User, projectId: string): Promise<WriteResult> {
+  unlink(actor: Actor, projectId: string): Promise<WriteResult> {
     this.projectById(projectId, actor);
     this.requireAdmin(actor);
     return this.move(actor, projectId, { op: 'unlink', projectId });
   }
 
-  private async move(actor: User, projectId: string, change: Change): Promise<WriteResult> {
+  private async move(actor: Actor, projectId: string, change: Change): Promise<WriteResult> {
     const before = this.store.project(projectId)!;
     // Judged on the slice of the state a move reads (its project and the groups): O(groups),
     // not O(projects). The next state is merged here.
@@ -517,13 +540,13 @@ export class BillingService {
       effectiveFrom: after.effectiveFrom,
       warnings: warningsOf(r.warnings),
     };
-    if (await this.persistMove(actor, before, after, r.nowIso)) this.store.replaceProject(after, before.billingGroupId);
+    if (await this.persistMove(actor, before, after, r.nowIso, change.op === 'unlink' ? 'unlink' : 'link')) this.store.replaceProject(after, before.billingGroupId);
     return { status: 200, body };
   }
 
   // ---- permissions --------------------------------------------------------------------
 
-  async grant(actor: User, groupId: string, userId: string): Promise<WriteResult> {
+  async grant(actor: Actor, groupId: string, userId: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     this.userById(userId, actor);
     this.requireAdmin(actor);
@@ -537,7 +560,7 @@ export class BillingService {
     return { status: 200, body: { ...p, warnings: warningsOf(r.warnings) } };
   }
 
-  async revoke(actor: User, groupId: string, userId: string): Promise<WriteResult> {
+  async revoke(actor: Actor, groupId: string, userId: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     this.userById(userId, actor);
     this.requireAdmin(actor);
@@ -553,19 +576,19 @@ export class BillingService {
 
   // ---- projects and users -------------------------------------------------------------
 
-  async createProject(actor: User, name: string): Promise<WriteResult> {
+  async createProject(actor: Actor, name: string): Promise<WriteResult> {
     this.requireAdmin(actor);
     const now = this.clock();
     const nowIso = now.toISOString();
     const mainId = this.state.domain.mainGroupId;
-    const p: Project = { id: newId('project'), name, billingGroupId: mainId, effectiveFrom: firstOfMonth(now), createdAt: nowIso };
+    const p: Project = { id: newId('project'), name, billingGroupId: mainId, effectiveFrom: firstOfMonth(now), createdAt: nowIso, managedBy: null };
     await this.store.insertProject(p);
     await this.event(actor, nowIso, mainId, 'project.created', p.id, null, { billingGroupId: mainId, effectiveFrom: p.effectiveFrom });
     this.commit({ ...this.state, projects: [...this.state.projects, p] });
     return { status: 201, body: { ...p, warnings: [] }, headers: { location: `/v1/projects/${p.id}` } };
   }
 
-  async createUser(actor: User, body: { email: string; name: string; role?: 'billing_admin' | null }): Promise<WriteResult> {
+  async createUser(actor: Actor, body: { email: string; name: string; role?: 'billing_admin' | null }): Promise<WriteResult> {
     this.requireAdmin(actor);
     if (!isValidEmail(body.email)) throw ruleViolation('EMAIL_INVALID', { email: body.email }, ['email']);
     const lower = body.email.toLowerCase();
@@ -584,7 +607,7 @@ export class BillingService {
 
   // ---- usage and invoices -------------------------------------------------------------
 
-  async recordUsage(actor: User, body: { projectId: string; service: string; amount: number; at?: string }): Promise<WriteResult> {
+  async recordUsage(actor: Actor, body: { projectId: string; service: string; amount: number; at?: string }): Promise<WriteResult> {
     const p = this.projectById(body.projectId, actor, ['projectId']);
     this.requireAdmin(actor);
     const now = this.clock();
@@ -619,7 +642,7 @@ export class BillingService {
     };
   }
 
-  async closePeriod(actor: User, period: string): Promise<WriteResult> {
+  async closePeriod(actor: Actor, period: string): Promise<WriteResult> {
     if (!PERIOD_RE.test(period)) throw badRequest(`Billing period ${JSON.stringify(period)} is not YYYY-MM (e.g. 2026-03).`, { path: ['period'] });
     this.requireAdmin(actor);
     const nowIso = this.clock().toISOString();
@@ -662,13 +685,13 @@ export class BillingService {
   }
 
   /** An invoice as `actor` sees it: 404 when unknown or of a group the caller cannot see. */
-  async getInvoice(actor: User, id: string): Promise<Invoice> {
+  async getInvoice(actor: Actor, id: string): Promise<Invoice> {
     const inv = await this.invoiceById(id);
     if (!inv || !this.canSeeGroup(actor, inv.billingGroupId)) throw notFound(API_TEXT.invoiceNotFound(id));
     return inv;
   }
 
-  async groupInvoices(actor: User, groupId: string): Promise<Invoice[]> {
+  async groupInvoices(actor: Actor, groupId: string): Promise<Invoice[]> {
     await this.readableGroup(actor, groupId, { allowDeleted: true });
     const ids = await this.store.all<{ id: string }>(`SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, ${this.store.seq}`, [groupId]);
     const out: Invoice[] = [];
@@ -676,7 +699,7 @@ export class BillingService {
     return out;
   }
 
-  async payInvoice(actor: User, id: string): Promise<WriteResult> {
+  async payInvoice(actor: Actor, id: string): Promise<WriteResult> {
     const inv = await this.getInvoice(actor, id);
     this.requireAdmin(actor);
     if (inv.status === 'paid') throw conflict(`Invoice ${id} is already paid (at ${inv.paidAt}).`);
@@ -698,7 +721,7 @@ export class BillingService {
     return { id: r.id, billingGroupId: r.billing_group_id, code: r.code, kind: r.kind, amount: fromMicros(Number(r.amount)), status: r.status, createdAt: r.created_at };
   }
 
-  async groupCredits(actor: User, groupId: string): Promise<Credit[]> {
+  async groupCredits(actor: Actor, groupId: string): Promise<Credit[]> {
     await this.readableGroup(actor, groupId, { allowDeleted: true });
     const ids = await this.store.all<{ id: string }>(`SELECT id FROM credits WHERE billing_group_id = ? ORDER BY ${this.store.seq}`, [groupId]);
     const out: Credit[] = [];
@@ -706,7 +729,7 @@ export class BillingService {
     return out;
   }
 
-  async claimCredit(actor: User, groupId: string, code: string): Promise<WriteResult> {
+  async claimCredit(actor: Actor, groupId: string, code: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     this.requireAdmin(actor);
     const { kind, amount } = parseCreditCode(code);
@@ -730,7 +753,7 @@ export class BillingService {
     return { status: 201, body: { ...c, warnings: [] } };
   }
 
-  async refundCredit(actor: User, groupId: string, creditId: string): Promise<WriteResult> {
+  async refundCredit(actor: Actor, groupId: string, creditId: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     const c = await this.creditById(creditId);
     if (!c || c.billingGroupId !== groupId) throw notFound(API_TEXT.creditNotFound(creditId, groupId));
@@ -746,7 +769,7 @@ export class BillingService {
 
   // ---- events -------------------------------------------------------------------------
 
-  async groupEvents(actor: User, groupId: string, limit: number, cursor?: string): Promise<{ items: BillingEvent[]; nextCursor?: string }> {
+  async groupEvents(actor: Actor, groupId: string, limit: number, cursor?: string): Promise<{ items: BillingEvent[]; nextCursor?: string }> {
     await this.readableGroup(actor, groupId, { allowDeleted: true });
     let before = Number.MAX_SAFE_INTEGER;
     if (cursor !== undefined) {
@@ -765,7 +788,8 @@ export class BillingService {
       target: string;
       before: string | null;
       after: string | null;
-    }>('SELECT seq, id, billing_group_id, at, actor, action, target, before, after FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?', [
+      managed_by: string | null;
+    }>('SELECT seq, id, billing_group_id, at, actor, action, target, before, after, managed_by FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?', [
       groupId,
       before,
       limit + 1,
@@ -781,6 +805,7 @@ export class BillingService {
       target: r.target,
       before: r.before === null ? null : presentPayload(v, JSON.parse(r.before)),
       after: r.after === null ? null : presentPayload(v, JSON.parse(r.after)),
+      managedBy: r.managed_by,
     }));
     const out: { items: BillingEvent[]; nextCursor?: string } = { items };
     if (rows.length > limit) out.nextCursor = Buffer.from(`e:${Number(page[page.length - 1].seq)}`).toString('base64url');

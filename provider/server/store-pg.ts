@@ -178,8 +178,8 @@ export class PgStore extends Store {
 
   override async insertGroup(g: Group): Promise<void> {
     await this.run(
-      `INSERT INTO billing_groups (id, name, name_key, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO billing_groups (id, name, name_key, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version, managed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         g.id,
         g.name,
@@ -193,6 +193,7 @@ export class PgStore extends Store {
         g.updatedAt,
         g.createdBy,
         g.version,
+        g.managedBy ?? null,
       ],
     );
   }

@@ -30,6 +30,8 @@ export interface EventInput {
   before?: unknown;
   after?: unknown;
   at: string;
+  /** The IaC workspace or stack that made the write (`Actor.managedBy`). */
+  managedBy?: string | null;
 }
 
 export interface GroupRow {
@@ -45,6 +47,7 @@ export interface GroupRow {
   created_by: string;
   version: number;
   deleted_at: string | null;
+  managed_by: string | null;
 }
 
 export function groupFromRow(r: GroupRow): Group {
@@ -61,6 +64,7 @@ export function groupFromRow(r: GroupRow): Group {
     createdBy: r.created_by,
     version: Number(r.version),
     projectCount: 0,
+    managedBy: r.managed_by,
   };
 }
 
@@ -318,17 +322,19 @@ export abstract class Store {
     const seq = this.seq;
     const groups = (await this.all<GroupRow>(`SELECT * FROM billing_groups WHERE deleted_at IS NULL ORDER BY ${seq}`)).map(groupFromRow);
     const projects = (
-      await this.all<{ id: string; name: string; billing_group_id: string; effective_from: string; created_at: string }>(
-        `SELECT id, name, billing_group_id, effective_from, created_at FROM projects ORDER BY ${seq}`,
+      await this.all<{ id: string; name: string; billing_group_id: string; effective_from: string; created_at: string; managed_by: string | null }>(
+        `SELECT id, name, billing_group_id, effective_from, created_at, managed_by FROM projects ORDER BY ${seq}`,
       )
-    ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at }));
+    ).map((r) => ({ id: r.id, name: r.name, billingGroupId: r.billing_group_id, effectiveFrom: r.effective_from, createdAt: r.created_at, managedBy: r.managed_by }));
     const userRows = await this.all<{ id: string; email: string; name: string; role: 'billing_admin' | null; token_hash: string; token_scheme: string }>(
       `SELECT id, email, name, role, token_hash, token_scheme FROM users ORDER BY ${seq}`,
     );
     const users = userRows.map((r) => ({ id: r.id, email: r.email, name: r.name, role: r.role }));
     const permissions = (
-      await this.all<{ user_id: string; billing_group_id: string; created_at: string }>(`SELECT user_id, billing_group_id, created_at FROM permissions ORDER BY ${seq}`)
-    ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at }));
+      await this.all<{ user_id: string; billing_group_id: string; created_at: string; managed_by: string | null }>(
+        `SELECT user_id, billing_group_id, created_at, managed_by FROM permissions ORDER BY ${seq}`,
+      )
+    ).map((r) => ({ userId: r.user_id, billingGroupId: r.billing_group_id, createdAt: r.created_at, managedBy: r.managed_by }));
     const tokens = new Map(userRows.filter((r) => r.token_scheme !== 'sha256').map((r) => [r.token_hash, r.id]));
     const legacy = new Map(userRows.filter((r) => r.token_scheme === 'sha256').map((r) => [r.token_hash, r.id]));
     this.loaded(viewOf(withCounts({ domain, groups, projects, users, permissions }), tokens, legacy, d.admin_user_id, version));
@@ -349,8 +355,8 @@ export abstract class Store {
 
   async insertGroup(g: Group): Promise<void> {
     await this.run(
-      `INSERT INTO billing_groups (id, name, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO billing_groups (id, name, type, billing_emails, invoice_emails, payment_method, details, created_at, updated_at, created_by, version, managed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         g.id,
         g.name,
@@ -363,13 +369,14 @@ export abstract class Store {
         g.updatedAt,
         g.createdBy,
         g.version,
+        g.managedBy ?? null,
       ],
     );
   }
 
   async updateGroup(g: Group): Promise<void> {
     await this.run(
-      `UPDATE billing_groups SET name = ?, billing_emails = ?, invoice_emails = ?, payment_method = ?, details = ?, updated_at = ?, version = ?
+      `UPDATE billing_groups SET name = ?, billing_emails = ?, invoice_emails = ?, payment_method = ?, details = ?, updated_at = ?, version = ?, managed_by = ?
        WHERE id = ?`,
       [
         g.name,
@@ -379,6 +386,7 @@ export abstract class Store {
         JSON.stringify(g.details ?? {}),
         g.updatedAt,
         g.version,
+        g.managedBy ?? null,
         g.id,
       ],
     );
@@ -389,17 +397,19 @@ export abstract class Store {
   }
 
   async insertProject(p: Project): Promise<void> {
-    await this.run('INSERT INTO projects (id, name, billing_group_id, effective_from, created_at) VALUES (?, ?, ?, ?, ?)', [
+    await this.run('INSERT INTO projects (id, name, billing_group_id, effective_from, created_at, managed_by) VALUES (?, ?, ?, ?, ?, ?)', [
       p.id,
       p.name,
       p.billingGroupId,
       p.effectiveFrom,
       p.createdAt,
+      p.managedBy ?? null,
     ]);
   }
 
-  async moveProject(id: string, billingGroupId: string, effectiveFrom: string): Promise<void> {
-    await this.run('UPDATE projects SET billing_group_id = ?, effective_from = ? WHERE id = ?', [billingGroupId, effectiveFrom, id]);
+  /** The project's link as `p` now has it: group, effective month and managed-by mark. */
+  async moveProject(p: Project): Promise<void> {
+    await this.run('UPDATE projects SET billing_group_id = ?, effective_from = ?, managed_by = ? WHERE id = ?', [p.billingGroupId, p.effectiveFrom, p.managedBy ?? null, p.id]);
   }
 
   /** `tokenHash` is `tokenKey(token)`. */
@@ -424,7 +434,12 @@ export abstract class Store {
   }
 
   async insertPermission(p: Permission): Promise<void> {
-    await this.run('INSERT INTO permissions (user_id, billing_group_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.userId, p.billingGroupId, p.createdAt]);
+    await this.run('INSERT INTO permissions (user_id, billing_group_id, created_at, managed_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      p.userId,
+      p.billingGroupId,
+      p.createdAt,
+      p.managedBy ?? null,
+    ]);
   }
 
   async deletePermission(userId: string, billingGroupId: string): Promise<void> {
@@ -433,7 +448,8 @@ export abstract class Store {
 
   async insertEvent(e: EventInput): Promise<BillingEvent> {
     const id = newId('event');
-    await this.run('INSERT INTO events (id, billing_group_id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    const managedBy = e.managedBy ?? null;
+    await this.run('INSERT INTO events (id, billing_group_id, at, actor, action, target, before, after, managed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       id,
       e.billingGroupId,
       e.at,
@@ -442,8 +458,9 @@ export abstract class Store {
       e.target,
       e.before === undefined ? null : JSON.stringify(e.before),
       e.after === undefined ? null : JSON.stringify(e.after),
+      managedBy,
     ]);
-    return { id, billingGroupId: e.billingGroupId, at: e.at, actor: e.actor, action: e.action, target: e.target, before: e.before ?? null, after: e.after ?? null };
+    return { id, billingGroupId: e.billingGroupId, at: e.at, actor: e.actor, action: e.action, target: e.target, before: e.before ?? null, after: e.after ?? null, managedBy };
   }
 
   // ---- finance ------------------------------------------------------------------------

@@ -69,8 +69,17 @@ export function workspaceOf(env: NodeJS.ProcessEnv, cwd: string): { workspace: s
   const explicit = env.CLOUDBILLING_WORKSPACE;
   return {
     workspace: explicit ? `terraform:${explicit}` : `terraform:${dir}#${name || 'default'}`,
-    managedBy: `terraform:${explicit ?? `${path.basename(dir)}/${name || 'default'}`}`,
+    managedBy: `${engineName()}:${explicit ?? `${path.basename(dir)}/${name || 'default'}`}`,
   };
+}
+
+/** `opentofu` when the process that started the provider is OpenTofu, else `terraform` (CDKTF runs Terraform). */
+function engineName(): 'terraform' | 'opentofu' {
+  try {
+    return /tofu/i.test(path.basename(fs.readlinkSync(`/proc/${process.ppid}/exe`))) ? 'opentofu' : 'terraform';
+  } catch {
+    return 'terraform';
+  }
 }
 
 function safeRealpath(p: string): string {

@@ -56,7 +56,7 @@ export interface ProviderOptions {
   /** Handlers; default: `./resources` (loaded on first use). */
   registry?: Registry;
   /** Builds the API client; default `new BillingClient(options)` from `../client`. */
-  createClient?: (options: { apiUrl?: string; token?: string }) => BillingClient;
+  createClient?: (options: { apiUrl?: string; token?: string; managedBy?: string }) => BillingClient;
   /** Environment for the fallbacks; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -103,6 +103,8 @@ export class TerraformProvider {
   readonly #options: ProviderOptions;
   #registry: Registry | undefined;
   #client: BillingClient | undefined;
+  /** The workspace label sent on every write (X-Cloudbilling-Managed-By). */
+  #managedBy: string;
   #snapshot: Promise<Snapshot> | undefined;
   #schema: Req | undefined;
   readonly ctx: ProviderContext;
@@ -111,7 +113,9 @@ export class TerraformProvider {
     this.#options = options;
     this.#registry = options.registry;
     const self = this;
-    const session = new ChangeSession(() => this.client(), workspaceOf(options.env ?? process.env, process.cwd()));
+    const where = workspaceOf(options.env ?? process.env, process.cwd());
+    this.#managedBy = where.managedBy;
+    const session = new ChangeSession(() => this.client(), where);
     this.ctx = {
       get client() {
         return self.client();
@@ -145,10 +149,11 @@ export class TerraformProvider {
   }
 
   #makeClient(options: { apiUrl?: string; token?: string }): BillingClient {
-    if (this.#options.createClient) return this.#options.createClient(options);
+    const withLabel = { ...options, managedBy: this.#managedBy };
+    if (this.#options.createClient) return this.#options.createClient(withLabel);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { BillingClient } = require('../client') as typeof import('../client');
-    return new BillingClient(options);
+    return new BillingClient(withLabel);
   }
 
   /** `GET /v1/snapshot`, fetched once and shared by every RPC of this process. */

@@ -59,6 +59,8 @@ ${extra}
       details: { company: 'Acme Inc.', countryCode: 'DE', currency: 'USD' },
     });
     expect(s).toMatchObject({ version: live.version, created_by: live.createdBy, deletion_protection: false });
+    // The API records which engine and workspace manage it (SPEC §9 "managed by").
+    expect(live.managedBy).toBe(`${engine === 'tofu' ? 'opentofu' : 'terraform'}:${path.basename(fs.realpathSync(dir))}/default`);
     // The payment reference is sensitive: never printed, and marked sensitive in the state.
     expect(output(created)).not.toContain('tok_team');
     const shown = JSON.parse((await acc.run(dir, 'show', '-json')).stdout);
@@ -109,13 +111,13 @@ ${extra}
 
   test('plan -generate-config-out: the generated configuration plans as a clean import, applies, then no changes', async () => {
     // Both engines have -generate-config-out (OpenTofu since 1.6); SPEC §6 promises it works.
-    // Without a payment method: both engines write a sensitive value as `null # sensitive`,
-    // so a generated `payment_method.reference` plans as a change to null (an open gap of
-    // the provider's schema, not of either engine).
+    // Both write a sensitive value as `reference = null # sensitive`: the reference is
+    // optional and computed, so that keeps the API's reference and plans clean.
     const live = await acc.api.createGroup({
       name: 'Generated',
       billingEmails: ['gen@example.com'],
       invoiceEmails: ['gen-tax@example.com'],
+      paymentMethod: { type: 'card', reference: 'tok_generated' },
       details: { company: 'Gen Ltd', addressLines: ['1 Gen Way'], countryCode: 'GB' },
     });
     const dir = acc.workdir({ 'import.tf': `import {\n  to = cloudbilling_billing_group.gen\n  id = ${hcl(live.id)}\n}\n` });
@@ -123,12 +125,30 @@ ${extra}
     expectCode(gen, 0);
     const generated = fs.readFileSync(path.join(dir, 'generated.tf'), 'utf8');
     expect(generated).toContain('resource "cloudbilling_billing_group" "gen"');
+    expect(generated).toMatch(/reference\s*=\s*null/);
+    expect(generated).not.toContain('tok_generated');
     const plan = await acc.run(dir, 'plan', '-input=false');
     expectCode(plan, 0);
     expect(output(plan)).toContain('1 to import, 0 to add, 0 to change, 0 to destroy');
     expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
     expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
-    expect(await acc.api.getGroup(live.id)).toMatchObject({ name: 'Generated', version: live.version, details: { company: 'Gen Ltd', countryCode: 'GB' } });
+    expect(await acc.api.getGroup(live.id)).toMatchObject({
+      name: 'Generated',
+      version: live.version,
+      paymentMethod: { type: 'card', reference: 'tok_generated' },
+      details: { company: 'Gen Ltd', countryCode: 'GB' },
+    });
+  });
+
+  test('a first payment method without a reference fails plan on payment_method.reference; nothing is written', async () => {
+    const before = (await acc.api.listGroups()).length;
+    const dir = acc.workdir({
+      'main.tf': `resource "cloudbilling_billing_group" "noref" {\n  name           = "No reference"\n  billing_emails = ["b@example.com"]\n  invoice_emails = ["t@example.com"]\n  payment_method = {\n    type = "card"\n  }\n}\n`,
+    });
+    const out = await planFails(dir, 'PAYMENT_REFERENCE_REQUIRED');
+    expect(out).toContain('payment_method.reference is required here');
+    expect(out).toMatch(/on main\.tf line 5/); // the attribute is highlighted
+    expect((await acc.api.listGroups()).length).toBe(before);
   });
 
   describe('plan-time rules: terraform plan fails before any API write', () => {

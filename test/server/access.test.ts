@@ -121,7 +121,7 @@ describe.each(STORES)('%s store', (store) => {
     expectError(await u.get(`/v1/billing-groups/${other.id}/permissions`), 404, 'GROUP_NOT_FOUND');
     expectError(await u.get('/v1/billing-groups/bg-ffffffffffffffff'), 404, 'GROUP_NOT_FOUND');
     const perms = expectOk(await u.get(`/v1/billing-groups/${sub.id}/permissions`)).items;
-    expect(perms).toEqual([{ userId: subMember.id, billingGroupId: sub.id, createdAt: expect.any(String) }]);
+    expect(perms).toEqual([{ userId: subMember.id, billingGroupId: sub.id, createdAt: expect.any(String), managedBy: null }]);
     const snap = expectOk(await u.get('/v1/snapshot'));
     expect(snap.groups.map((g: { id: string }) => g.id)).toEqual([sub.id]);
     expect(snap.projects.map((p: { id: string }) => p.id)).toEqual([pSub.id]);
@@ -149,7 +149,7 @@ describe.each(STORES)('%s store', (store) => {
     const u = await f.user('perm@example.com');
     const g1 = await f.admin.put(`/v1/billing-groups/${sub.id}/permissions/${u.id}`);
     expect(g1.status).toBe(200);
-    expect(g1.data).toEqual({ userId: u.id, billingGroupId: sub.id, createdAt: expect.any(String), warnings: [] });
+    expect(g1.data).toEqual({ userId: u.id, billingGroupId: sub.id, createdAt: expect.any(String), managedBy: null, warnings: [] });
     const g2 = expectOk(await f.admin.put(`/v1/billing-groups/${sub.id}/permissions/${u.id}`));
     expect(g2.createdAt).toBe(g1.data.createdAt);
     expectOk(await f.admin.put(`/v1/billing-groups/${other.id}/permissions/${u.id}`));

@@ -154,7 +154,7 @@ describe.each(STORES)('%s store', (store) => {
       ]);
       const admin = expectOk(await f.admin.get('/v1/users')).items.find((x: { role: string }) => x.role === 'billing_admin');
       for (const e of all.items) {
-        expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'after', 'at', 'before', 'billingGroupId', 'id', 'target']);
+        expect(Object.keys(e).sort()).toEqual(['action', 'actor', 'after', 'at', 'before', 'billingGroupId', 'id', 'managedBy', 'target']);
         expect(e).toMatchObject({ id: expect.stringMatching(/^evt-/), billingGroupId: g.id, at: expect.any(String), actor: admin.id, target: expect.any(String) });
       }
       const updated = all.items.find((e: { action: string }) => e.action === 'group.updated');

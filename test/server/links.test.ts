@@ -24,6 +24,7 @@ describe.each(STORES)('%s store', (store) => {
       billingGroupId: f.mainId,
       effectiveFrom: firstOfMonth(new Date()),
       createdAt: expect.any(String),
+      managedBy: null,
       warnings: [],
     });
     expect(expectOk(await f.admin.get(`/v1/projects/${r.data.id}`))).toMatchObject({ id: r.data.id, billingGroupId: f.mainId });

@@ -24,6 +24,7 @@ import {
   enumDiagnostics,
   groupFields,
   importSkeleton,
+  keepPaymentReference,
   liveState,
   paymentMethodValue,
   recordGroup,
@@ -73,8 +74,9 @@ export const billingGroupResource: ResourceHandler = {
     }
     // A new group's id is reserved by lifecycle.ts at plan time (so links to it are known).
     const planned = basePlan(definition, req, { knownOnCreate: { type: 'sub' } })!;
+    const diagnostics = keepPaymentReference(planned, req.prior?.paymentMethod as Values | null, planned.name);
     if (req.prior !== null && apiChanges(req.prior, planned).length > 0) for (const name of CHANGED_BY_UPDATE) planned[name] = UNKNOWN;
-    return { planned };
+    return { planned, diagnostics };
   },
 
   async fromResult(result, planned, ctx) {

@@ -175,6 +175,23 @@ export function paymentMethodValue(pm: PaymentMethod | null | undefined): Values
   return pm ? { type: pm.type, reference: pm.reference } : null;
 }
 
+/**
+ * `payment_method.reference` is optional and computed: left out (a generated or imported
+ * configuration cannot contain a sensitive value), the plan keeps the reference of `keep`
+ * (the prior state, or the live group). With nothing to keep it is an error on the
+ * attribute at plan, never a 400 at apply. Changes `planned` in place.
+ */
+export function keepPaymentReference(planned: Values, keep: PaymentMethod | Values | null | undefined, name: unknown): Diagnostic[] {
+  const pm = planned.paymentMethod as Values | null | undefined;
+  if (!pm || isUnknown(pm) || isUnknown(pm.reference) || (pm.reference !== null && pm.reference !== undefined)) return [];
+  const ref = keep && typeof keep.reference === 'string' ? keep.reference : undefined;
+  if (ref !== undefined) {
+    planned.paymentMethod = { ...pm, reference: ref };
+    return [];
+  }
+  return [adapterDiagnostic('PAYMENT_REFERENCE_REQUIRED', { attribute: 'payment_method.reference', name }, { path: ['paymentMethod'] })];
+}
+
 /** An import skeleton: every attribute of `definition` null, then `values`; ReadResource fills in the rest. */
 export function importSkeleton(definition: ResourceDefinition, values: Values): Values {
   return { ...Object.fromEntries(Object.keys(definition.attributes).map((k) => [k, null])), ...values };

@@ -23,6 +23,7 @@ import {
   enumDiagnostics,
   groupFields,
   importSkeleton,
+  keepPaymentReference,
   liveState,
   paymentMethodValue,
   recordGroup,
@@ -65,8 +66,11 @@ export const mainBillingGroupResource: ResourceHandler = {
     if (isDestroy(req)) return { planned: null, diagnostics: [forgotten(req.prior!.name)] };
     const state = await liveState(ctx);
     const planned = basePlan(definition, req, { knownOnCreate: { id: state.domain.mainGroupId, name: state.domain.name } })!;
+    // Adopting main (no prior state) keeps the live main group's reference.
+    const keep = req.prior ? (req.prior.paymentMethod as Values | null) : state.groups.find((g) => g.id === state.domain.mainGroupId)?.paymentMethod;
+    const diagnostics = keepPaymentReference(planned, keep, state.domain.name);
     if (req.prior !== null && apiChanges(req.prior, planned).length > 0) for (const name of CHANGED_BY_UPDATE) planned[name] = UNKNOWN;
-    return { planned };
+    return { planned, diagnostics };
   },
 
   async fromResult(result, _planned, ctx) {

@@ -283,11 +283,11 @@ export class BillingGroupDetailsOutputReference extends cdktn.ComplexObject {
 }
 export interface BillingGroupPaymentMethod {
   /**
-  * Opaque token issued by the payment processor (never a card number).
+  * Opaque token issued by the payment processor (never a card number). Required when the group gets a payment method; left out afterwards, the API's reference is kept (so a generated or imported configuration, which cannot contain it, plans clean).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/cloudbilling/cloudbilling/0.1.0/docs/resources/billing_group#reference BillingGroup#reference}
   */
-  readonly reference: string;
+  readonly reference?: string;
   /**
   * Payment method kind: `card` or `account`.
   *
@@ -380,13 +380,16 @@ export class BillingGroupPaymentMethodOutputReference extends cdktn.ComplexObjec
     }
   }
 
-  // reference - computed: false, optional: false, required: true
+  // reference - computed: true, optional: true, required: false
   private _reference?: string; 
   public get reference() {
     return this.getStringAttribute('reference');
   }
   public set reference(value: string) {
     this._reference = value;
+  }
+  public resetReference() {
+    this._reference = undefined;
   }
   // Temporarily expose input value. Use with caution.
   public get referenceInput() {
