@@ -1,7 +1,17 @@
 /** Types of postgres.js (a throwaway PostgreSQL 15 cluster for tests and benchmarks). */
 export declare const PG_BIN: string;
 
+/** What another process needs to reach (and stop) a cluster: `attach(info)`. */
+export interface ClusterInfo {
+  dir: string;
+  data: string;
+  port: number;
+  settings: string;
+  user: { uid: number; gid: number } | null;
+}
+
 export interface PostgresCluster {
+  info: ClusterInfo;
   port: number;
   /** `postgres://postgres@127.0.0.1:PORT/postgres` */
   adminUrl: string;
@@ -25,3 +35,5 @@ export interface PostgresOptions {
 export declare function pgBinary(name: 'initdb' | 'pg_ctl' | 'postgres'): string;
 export declare function freePort(): Promise<number>;
 export declare function startPostgres(options?: PostgresOptions): Promise<PostgresCluster>;
+/** A handle on a cluster another process started. */
+export declare function attach(info: ClusterInfo): PostgresCluster;

@@ -19,6 +19,7 @@ const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
+const { randomBytes } = require('node:crypto');
 
 const PG_BIN = process.env.CLOUDBILLING_PG_BIN || '/usr/lib/postgresql/15/bin';
 const PG_USER = 'cloudbilling-pg';
@@ -77,7 +78,7 @@ function freePort() {
 
 async function startPostgres(options = {}) {
   const initdb = pgBinary('initdb');
-  const pgCtl = pgBinary('pg_ctl');
+  pgBinary('pg_ctl');
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'cloudbilling-pg-'));
   if (user) chownSync(dir, user.uid, user.gid);
@@ -94,17 +95,32 @@ async function startPostgres(options = {}) {
     '-c shared_buffers=64MB',
     ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
+  const cluster = attach({ dir, data, port, settings, user: user ?? null });
+  await cluster.start();
+  return cluster;
+}
+
+/**
+ * A handle on a running cluster from its description (`cluster.info`): another process
+ * (a jest worker) can create databases in it and, the one that owns it, stop it.
+ */
+function attach(info) {
+  const pgCtl = pgBinary('pg_ctl');
+  const { dir, data, port, settings, user } = info;
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  const spawnOpts = { env, cwd: dir, ...(user ?? {}) };
   const start = () => run(pgCtl, ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', settings, 'start'], spawnOpts).then(() => undefined);
   const stopServer = () => run(pgCtl, ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop'], spawnOpts).then(() => undefined);
-  await start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let n = 0;
   let stopped = false;
   return {
+    info,
     port,
     adminUrl,
     async createDatabase(name) {
-      const db = name ?? `t${process.pid}_${++n}`;
+      // Unique across workers and across the test files one worker runs (each attaches anew).
+      const db = name ?? `t${process.pid}_${++n}_${randomBytes(4).toString('hex')}`;
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
       try {
@@ -126,4 +142,4 @@ async function startPostgres(options = {}) {
   };
 }
 
-module.exports = { PG_BIN, pgBinary, freePort, startPostgres };
+module.exports = { PG_BIN, pgBinary, freePort, startPostgres, attach };

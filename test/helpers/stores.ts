@@ -1,15 +1,25 @@
 /**
  * The stores the server suites run against: SQLite (in memory or a temp file) and
- * PostgreSQL (a throwaway cluster started once per test file, a fresh database per server).
+ * PostgreSQL (a fresh database per server in a throwaway cluster).
  *
  *   describe.each(STORES)('%s store', (store) => { ... Fixture.start({ store }) ... });
  *
+ * One cluster serves a whole jest run: the first test file that needs it starts it (under
+ * a lock in the run's directory, which pg-global.ts creates), every other file and worker
+ * attaches to it, and jest's global teardown stops it. Outside such a run (one file started
+ * by hand without the config) each file starts and stops its own. Tests that stop or restart
+ * the server start a private cluster with `startPostgres()` instead.
+ *
  * `CLOUDBILLING_TEST_STORES=sqlite` (or `postgres`) narrows the list on a laptop; CI runs
- * both. A missing PostgreSQL is an error saying how to get it (helpers/postgres.ts), never a skip.
+ * both. A missing PostgreSQL is an error saying how to get it (helpers/postgres.js), never a skip.
  */
-import { startPostgres, type PostgresCluster } from './postgres';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { attach, startPostgres, type PostgresCluster } from './postgres';
+import { SHARED_DIR_ENV } from './stores-env';
 
 export type StoreKind = 'sqlite' | 'postgres';
+
 
 export function storesUnderTest(value: string | undefined = process.env.CLOUDBILLING_TEST_STORES): StoreKind[] {
   if (value === undefined || value.trim() === '') return ['sqlite', 'postgres'];
@@ -21,15 +31,44 @@ export function storesUnderTest(value: string | undefined = process.env.CLOUDBIL
 export const STORES: StoreKind[] = storesUnderTest();
 
 let cluster: Promise<PostgresCluster> | undefined;
+let owned = false;
 
-/** This test file's PostgreSQL cluster, started on first use and stopped after the file. */
+async function sharedCluster(dir: string): Promise<PostgresCluster> {
+  const lock = join(dir, 'lock');
+  const info = join(dir, 'cluster.json');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`waited 120 s for ${lock}: another jest worker is starting PostgreSQL and did not finish`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    if (existsSync(info)) return attach(JSON.parse(readFileSync(info, 'utf8')));
+    const c = await startPostgres();
+    writeFileSync(info, JSON.stringify(c.info));
+    return c;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The PostgreSQL cluster of this jest run (or of this file), started on first use. */
 export function sharedPostgres(): Promise<PostgresCluster> {
-  cluster ??= startPostgres();
+  const dir = process.env[SHARED_DIR_ENV];
+  if (!cluster) {
+    owned = !dir;
+    cluster = dir ? sharedCluster(dir) : startPostgres();
+  }
   return cluster;
 }
 
 afterAll(async () => {
-  if (cluster) await (await cluster).stop();
+  // A shared cluster is stopped by the global teardown; a file's own one here.
+  if (cluster && owned) await (await cluster).stop();
 });
 
 /** A `--db` value for a new, empty store of `kind`. */

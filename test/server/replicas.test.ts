@@ -10,7 +10,7 @@ import http from 'node:http';
 import axios, { type AxiosResponse } from 'axios';
 import { Client } from 'pg';
 import { nameKey } from '../../provider/domain/text';
-import { sharedPostgres } from '../helpers/stores';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres';
 import { startReplica, type Replica } from '../helpers/replica';
 import { groupBody, PM } from './client';
 
@@ -68,6 +68,13 @@ function rng(seed: number) {
   return () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
 }
 
+// A cluster of its own: the failover test restarts it.
+let pg: PostgresCluster;
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(() => pg?.stop());
+
 let db: string;
 let replicas: Replica[] = [];
 afterEach(async () => {
@@ -76,7 +83,7 @@ afterEach(async () => {
 });
 
 async function startDomain(): Promise<{ a: Call; b: Call; projects: string[]; groups: string[] }> {
-  db = await (await sharedPostgres()).createDatabase();
+  db = await pg.createDatabase();
   // Both start together on a new database: migrations and the domain are created once.
   replicas = await Promise.all([startReplica(db, TOKEN), startReplica(db, TOKEN)]);
   const [a, b] = replicas.map((r) => api(r.url));
@@ -156,7 +163,6 @@ test('an Idempotency-Key replays on the other replica; If-Match is checked again
 }, 120_000);
 
 test('failover: the database restarted mid-burst and a replica stopped with SIGTERM mid-burst lose no acknowledged write', async () => {
-  const pg = await sharedPostgres();
   const { a, b, projects, groups } = await startDomain();
   let calls = [a, b];
   const acknowledgedProjects: string[] = [];
