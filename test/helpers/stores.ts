@@ -66,10 +66,13 @@ export function sharedPostgres(): Promise<PostgresCluster> {
   return cluster;
 }
 
-afterAll(async () => {
-  // A shared cluster is stopped by the global teardown; a file's own one here.
-  if (cluster && owned) await (await cluster).stop();
-});
+// A shared cluster is stopped by the global teardown; a file's own one here. (Guarded: the
+// server helper that imports this module also runs outside jest, e.g. in bench scripts.)
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    if (cluster && owned) await (await cluster).stop();
+  });
+}
 
 /** A `--db` value for a new, empty store of `kind`. */
 export async function newDatabase(kind: StoreKind): Promise<string> {
