@@ -70,7 +70,9 @@ export const PG_MIGRATIONS: PgMigration[] = [
         version integer NOT NULL,
         deleted_at text
       );
-      CREATE UNIQUE INDEX billing_groups_live_name ON billing_groups (name_key) WHERE deleted_at IS NULL;
+      -- Checked at COMMIT: a change set may swap two groups' names (the rules judge the result).
+      ALTER TABLE billing_groups ADD CONSTRAINT billing_groups_live_name
+        EXCLUDE USING btree (name_key WITH =) WHERE (deleted_at IS NULL) DEFERRABLE INITIALLY DEFERRED;
       CREATE UNIQUE INDEX billing_groups_one_main ON billing_groups (type) WHERE type = 'main';
       CREATE TABLE projects (
         seq bigint GENERATED ALWAYS AS IDENTITY,

@@ -93,6 +93,30 @@ describe.each(STORES)('%s store', (kind) => {
     }
   });
 
+  test('one change may swap two groups\' names; two live groups never share one', async () => {
+    const store = await newStore(kind);
+    try {
+      const service = new BillingService(store);
+      await service.bootstrap({ domain: 'sw', adminEmail: 'a@example.com', adminToken: 't' });
+      const admin = store.user(store.adminUserId)!;
+      await store.tx(() => service.updateGroup(admin, store.state.domain.mainGroupId, { paymentMethod: { type: 'card', reference: 'x' } }));
+      const mk = async (name: string) => ((await store.tx(() => service.createGroup(admin, { name, billingEmails: ['a@example.com'], invoiceEmails: ['a@example.com'] }))).body as { id: string }).id;
+      const [a, b] = [await mk('Alpha'), await mk('Beta')];
+      const out = await store.tx(() =>
+        service.applyChanges(admin, [
+          { op: 'updateGroup', id: a, group: { name: 'Beta' } },
+          { op: 'updateGroup', id: b, group: { name: 'Alpha' } },
+        ]),
+      );
+      expect(out.errors).toEqual([]);
+      expect([store.group(a)!.name, store.group(b)!.name]).toEqual(['Beta', 'Alpha']);
+      await expectViewEqualsDatabase(store);
+      await expect(store.tx(() => service.updateGroup(admin, a, { name: ' alpha ' }))).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a reload keeps the view order when many rows share one created_at millisecond', async () => {
     const store = await newStore(kind);
     try {
