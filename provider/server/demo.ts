@@ -30,19 +30,16 @@ export async function seedDemo(service: BillingService): Promise<void> {
   ];
   const groups: { id: string; name: string }[] = [];
   for (const t of teams) {
-    groups.push(
-      body<{ id: string; name: string }>(
-      await run(() =>
-        service.createGroup(admin, {
-          name: t.name,
-          billingEmails: [mail(`billing+${t.name.split(' ')[0].toLowerCase()}`)],
-          invoiceEmails: [mail('ap')],
-          paymentMethod: t.card ? { type: 'card', reference: t.card } : null,
-          details: { company: `${domain} Inc. (${t.name})`, currency: 'USD' },
-        }),
-      ),
-      ),
+    const created = await run(() =>
+      service.createGroup(admin, {
+        name: t.name,
+        billingEmails: [mail(`billing+${t.name.split(' ')[0].toLowerCase()}`)],
+        invoiceEmails: [mail('ap')],
+        paymentMethod: t.card ? { type: 'card', reference: t.card } : null,
+        details: { company: `${domain} Inc. (${t.name})`, currency: 'USD' },
+      }),
     );
+    groups.push(body<{ id: string; name: string }>(created));
   }
 
   const projectNames = [

@@ -1,9 +1,11 @@
 /**
  * The Billing API's operations, independent of HTTP. Every write that a rule of SPEC §2
  * governs builds its `Change` and calls the domain's `evaluate`; this module never
- * re-implements a rule. Writes must run inside `store.tx` (the HTTP layer does that, so
- * the idempotency record lands in the same transaction); they persist the rows, record
- * the events and then replace the store's in-memory state with `evaluate`'s `next`.
+ * re-implements a rule. Writes must run inside `store.enqueue`/`store.tx` (the HTTP layer
+ * does that, so the idempotency record lands in the same transaction); they persist the
+ * rows, record the events and then replace the transaction's view of the state with
+ * `evaluate`'s `next` (the store publishes it at COMMIT). Methods that touch the database
+ * are async (either store, store.ts); the rules stay synchronous and pure.
  *
  * Access: ids (path and body) are resolved against the caller's view first (visibility.ts:
  * an object the caller cannot see is 404 like an unknown one, and no message names it),

@@ -161,7 +161,8 @@ export abstract class Store {
   /**
    * Run `fn` as one write: in a transaction holding the database's write lock, against a
    * view brought up to date first. Writes queued together share one commit (group commit),
-   * each in its own savepoint; the promise settles after the COMMIT.
+   * each in its own savepoint; the promise settles after the COMMIT. `fn` must not call
+   * `enqueue` itself (it would wait for its own batch).
    */
   abstract enqueue<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Bring the view up to date when another process committed since we last looked. */
