@@ -15,6 +15,9 @@
  * column `seq` in PostgreSQL): reloads keep the order the view appends rows in.
  *
  * Money columns hold integer micro-units; `finance` figures are computed on demand.
+ *
+ * One file on purpose: the view machinery, the row helpers and the finance queries are the
+ * part both stores share; each store file holds only its driver, locking and migrations.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BillingEvent } from '../client/types';
