@@ -9,6 +9,8 @@
  * transaction, WAL, the same synchronous setting) on the same machine.
  * `--synchronous full|normal` (default full, the server's default) picks SQLite's setting
  * for the server and the raw rate; run it once with each to see what durability costs.
+ * `--metrics` starts the server with `serve --metrics` (Prometheus hooks on every request), to
+ * see what the metrics cost.
  *
  * `--store postgres --replicas 1,2` adds PostgreSQL runs side by side with SQLite's: a
  * throwaway PostgreSQL 15 cluster (test/helpers/postgres.js; fsync on, as in production),
@@ -18,7 +20,7 @@
  *
  *   npm run bench:api            (builds first)
  *   npm run bench:api -- --store postgres --replicas 1,2
- *   node bench/api.js [--duration 10] [--connections 64] [--projects 512] [--synchronous full|normal]
+ *   node bench/api.js [--duration 10] [--connections 64] [--projects 512] [--synchronous full|normal] [--metrics]
  *                     [--store sqlite|postgres] [--replicas 1,2]
  */
 'use strict';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     synchronous: { type: 'string', default: 'full' },
     store: { type: 'string', default: 'sqlite' },
     replicas: { type: 'string', default: '1,2' },
+    metrics: { type: 'boolean', default: false },
   },
 });
 if (!/^(sqlite|postgres)$/.test(args.store)) throw new Error(`--store must be sqlite or postgres (got ${JSON.stringify(args.store)})`);
@@ -53,7 +56,7 @@ async function startServer(dbFile) {
   // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server into DIR.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const sync = dbFile.startsWith('postgres://') ? [] : ['--synchronous', SYNCHRONOUS];
-  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0', ...sync], {
+  const child = spawn(process.execPath, [...prof, join(__dirname, '..', 'bin', 'cloudbilling.js'), 'serve', '--port', '0', '--db', dbFile, '--rate-limit', '0', ...sync, ...(args.metrics ? ['--metrics'] : [])], {
     env: { ...process.env, CLOUDBILLING_ADMIN_TOKEN: TOKEN, CLOUDBILLING_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -277,7 +280,7 @@ async function main() {
     };
     console.log('');
     console.log(`machine: ${result.machine.cpus} cpus, ${result.machine.model}, node ${result.machine.node}`);
-    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects, synchronous=${SYNCHRONOUS}`);
+    console.log(`settings: ${CONNECTIONS} connections, ${DURATION}s per run, ${PROJECTS} projects, synchronous=${SYNCHRONOUS}, metrics ${args.metrics ? 'on' : 'off'}`);
     for (const s of [result.linkMoves, result.reads]) {
       console.log(`${s.name}: ${s.requestsPerSecond}/s  p50 ${s.p50ms} ms  p99 ${s.p99ms} ms  (total ${s.total}, non-2xx ${s.non2xx}, errors ${s.errors})`);
     }

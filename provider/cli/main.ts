@@ -8,6 +8,7 @@ import { missingPackagesText, SERVER_PACKAGES } from '../domain/messages';
 const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
   serve: { load: () => import('./serve'), help: 'start the Billing API on 127.0.0.1 (SQLite, or PostgreSQL with --db postgres://...)' },
   migrate: { load: () => import('./migrate'), help: 'apply the schema migrations to a store (SQLite file or postgres:// URL)' },
+  backup: { load: () => import('./backup'), help: 'online copy of an SQLite store (serve may keep running; docs/operations.md)' },
   'terraform-setup': { load: () => import('./terraform-setup'), help: 'install the provider for offline `terraform init` / `tofu init` (OpenTofu)' },
   review: { load: () => import('./review'), help: 'check a Terraform plan or Pulumi preview against the domain rules' },
   drift: { load: () => import('./drift'), help: 'compare IaC state with the live domain' },

@@ -3,6 +3,8 @@
  * This is the only file with message text for rules; front ends render these
  * diagnostics, they never word their own.
  */
+import { toSnake } from './naming';
+import { resources, type AttrType } from './resources';
 import { toWellFormed } from './text';
 import type { Diagnostic, Severity } from './types';
 
@@ -51,6 +53,8 @@ export type RuleCode = keyof typeof RULES;
 const q = (s: unknown) => JSON.stringify(String(s));
 /** A group's name, quoted; a group created by the set whose name is unknown until apply is "the new group". */
 const gq = (s: unknown) => (s === undefined ? 'the new group' : q(s));
+/** A project by its name and id (`"web" (prj-…)`), or by its id when the name is not known. */
+const pq = (p: Record<string, any>) => (p.name === undefined ? q(p.id) : `${q(p.name)} (${p.id})`);
 
 /** Text for each code; `p` carries the facts the sentence needs. */
 const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; detail: string }> = {
@@ -68,7 +72,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   MAIN_PAYMENT_REQUIRED: (p) => ({
     summary: 'The main billing group needs a payment method before sub groups can be created',
-    detail: `Main group ${q(p.mainName)} has no payment method. Register one on the main group first (paymentMethod / payment_method), then create ${gq(p.name)}.`,
+    detail: `Main group ${q(p.mainName)} has no payment method. Register one on the main group first (paymentMethod), then create ${gq(p.name)}.`,
   }),
   NAME_TAKEN: (p) => ({
     summary: `The group name ${q(p.name)} is already used`,
@@ -105,16 +109,16 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
     detail: `No project with id ${q(p.id)} in this domain. Check the id (cloudbilling_project data source, GET /v1/projects).`,
   }),
   PROJECT_MULTI_LINK: (p) => ({
-    summary: `Project ${q(p.id)} is linked more than once`,
-    detail: `Changes ${p.first} and ${p.second} both set the billing group of project ${q(p.id)}; a project is in exactly one group. Keep one link for it.`,
+    summary: `Project ${pq(p)} is linked more than once`,
+    detail: `${p.changes ?? `Changes ${p.first} and ${p.second}`} both set the billing group of project ${pq(p)}; a project is in exactly one group. Keep one link for it.`,
   }),
   MAIN_UNLINK_FORBIDDEN: (p) => ({
-    summary: `Project ${q(p.id)} is already in the main group and cannot be unlinked`,
-    detail: `Every project belongs to exactly one group and the main group is where unlinked projects go. To move project ${q(p.id)}, link it to a sub group instead.`,
+    summary: `Project ${pq(p)} is already in the main group and cannot be unlinked`,
+    detail: `Every project belongs to exactly one group and the main group is where unlinked projects go. To move project ${pq(p)}, link it to a sub group instead.`,
   }),
   TRANSFER_NOT_ACKNOWLEDGED: (p) => ({
-    summary: `Moving project ${q(p.id)} between sub groups needs allowTransfer`,
-    detail: `Project ${q(p.id)} is in sub group ${q(p.fromName)}; moving it to ${gq(p.toName)} changes who pays for it. When the admins of both groups agree, set allowTransfer = true (allow_transfer in Terraform).`,
+    summary: `Moving project ${pq(p)} between sub groups needs allowTransfer`,
+    detail: `Project ${pq(p)} is in sub group ${q(p.fromName)}; moving it to ${gq(p.toName)} changes who pays for it. When the admins of both groups agree, set allowTransfer = true.`,
   }),
   DELETE_HAS_PROJECTS: (p) => ({
     summary: `Group ${q(p.name)} still has ${p.count} linked project(s)`,
@@ -149,7 +153,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
     detail: `The group is now at version ${p.actual}. Read it again (GET, or refresh), re-apply your change to the fresh copy and retry with If-Match: "${p.actual}".`,
   }),
   LINK_EFFECTIVE_NEXT_MONTH: (p) => ({
-    summary: `Project ${q(p.id)} is billed to ${gq(p.toName)} from ${p.effectiveFrom}`,
+    summary: `Project ${pq(p)} is billed to ${gq(p.toName)} from ${p.effectiveFrom}`,
     detail: `The move takes effect now for access and new usage; the first whole month billed to ${gq(p.toName)} starts ${p.effectiveFrom} (UTC). This month's bill of ${q(p.fromName)} still shows the usage recorded there.`,
   }),
   FREE_CREDITS_FORFEITED: (p) => ({
@@ -162,7 +166,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   NO_PAYMENT_METHOD: (p) => ({
     summary: `${p.name === undefined ? 'The new group' : `Group ${q(p.name)}`} has no payment method`,
-    detail: 'Invoices of a group without its own payment method may go overdue and accrue interest. Add paymentMethod (payment_method) with a card or account reference.',
+    detail: 'Invoices of a group without its own payment method may go overdue and accrue interest. Add paymentMethod with a card or account reference.',
   }),
   USER_LOSES_BILLING_ACCESS: (p) => ({
     summary: `User ${q(p.userEmail ?? p.userId)} loses access to billing`,
@@ -170,7 +174,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   DELETION_PROTECTED: (p) => ({
     summary: `Group ${q(p.name)} has deletion protection`,
-    detail: 'Set deletion_protection = false (deletionProtection in Pulumi) and apply that first, then delete or replace the group.',
+    detail: 'Set deletionProtection = false and apply that first, then delete or replace the group.',
   }),
 };
 
@@ -191,7 +195,64 @@ export function diagnostic(
   const d: Diagnostic = { severity: RULES[code].kind, code, summary, detail };
   if (where.index !== undefined) d.index = where.index;
   if (where.path !== undefined) d.path = where.path;
+  // Kept (not enumerable: not part of the value, never serialised) so that a front end can
+  // say the same sentence in its own words (`reword`).
+  Object.defineProperty(d, 'params', { value: params, enumerable: false });
   return d;
+}
+
+/** How a front end names things in a diagnostic (see `reword`). */
+export interface Wording {
+  /** Terraform: attribute names in snake_case (`allow_transfer`, `payment_method`). */
+  terraform?: boolean;
+  /** The user's name for change `i` of the judged list (a resource address); undefined = anonymous. */
+  change?: (index: number) => string | undefined;
+}
+
+/** Attribute names of every definition (nested too) that differ in snake_case. */
+const CAMEL_ATTRIBUTES = (() => {
+  const names = new Set<string>();
+  const walk = (attrs: Record<string, { type: AttrType }>) => {
+    for (const [name, a] of Object.entries(attrs)) {
+      if (toSnake(name) !== name) names.add(name);
+      if (a.type.kind === 'object') walk(a.type.attributes);
+      if (a.type.kind === 'list' && a.type.element.kind === 'object') walk(a.type.element.attributes);
+    }
+  };
+  for (const def of Object.values(resources)) walk(def.attributes);
+  // Longest first, so `billingGroupId` is replaced before a shorter name inside it could be.
+  return new RegExp(`\\b(${[...names].sort((a, b) => b.length - a.length).join('|')})\\b`, 'g');
+})();
+
+/** Text with the definitions' camelCase attribute names as Terraform spells them. */
+export function inTerraformWords(text: string): string {
+  return text.replace(CAMEL_ATTRIBUTES, (name) => toSnake(name));
+}
+
+/**
+ * The same diagnostic in a front end's words (SPEC §6 "messages in the user's words"):
+ * messages are written once, with the API's (and Pulumi's and CDKTF's) camelCase names and
+ * change positions; Terraform and `review` of a Terraform plan get snake_case attribute
+ * names, and a rule about two changes names the two resources. Code, severity, index and
+ * path are unchanged.
+ */
+export function reword(d: Diagnostic, w: Wording): Diagnostic {
+  const params = (d as Diagnostic & { params?: Record<string, unknown> }).params;
+  let { summary, detail } = d;
+  if (params && isRuleCode(d.code) && typeof params.first === 'number' && typeof params.second === 'number') {
+    const a = w.change?.(params.first);
+    const b = w.change?.(params.second);
+    const changes = a !== undefined && b !== undefined ? `${a} and ${b}` : w.change ? undefined : w.terraform ? 'Two resources of this plan' : undefined;
+    if (changes !== undefined) ({ summary, detail } = TEXT[d.code]({ ...params, changes }));
+  }
+  if (w.terraform) {
+    summary = inTerraformWords(summary);
+    detail = inTerraformWords(detail);
+  }
+  if (summary === d.summary && detail === d.detail) return d;
+  const out: Diagnostic = { ...d, summary, detail };
+  if (params) Object.defineProperty(out, 'params', { value: params, enumerable: false });
+  return out;
 }
 
 /** One-line human text: "CODE: summary. detail". Used by the API's `message` and CLI lines. */
@@ -362,6 +423,8 @@ export const API_TEXT = {
   usageTooPast: (at: string, min: string) => `"at" (${at}) is before ${min}, the earliest time usage may be recorded.`,
   invoiceNotFound: (id: string) => `Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`,
   creditNotFound: (id: string, groupId: string) => `Credit ${JSON.stringify(id)} does not exist in billing group ${JSON.stringify(groupId)}.`,
+  storeNotReady: 'The Billing API cannot reach its database right now, so it is not ready. Retry after the Retry-After seconds; the operator should check the store (docs/operations.md).',
+  draining: 'This Billing API process is shutting down and takes no new work. Retry after the Retry-After seconds; another replica or the restarted process will answer.',
   idempotencyUnreadable: (key: string) => `The answer recorded for Idempotency-Key ${JSON.stringify(key)} cannot be read back. Use a new key for a new request.`,
 } as const;
 
@@ -402,6 +465,13 @@ export function transportHint(code: string | undefined, url: string): string {
 
 /** Packages `cloudbilling serve` needs beyond the package's own dependencies. */
 export const SERVER_PACKAGES = ['better-sqlite3', 'fastify', '@fastify/swagger'] as const;
+
+/** Loaded only by `cloudbilling serve --metrics` (GET /metrics); serve runs without it. */
+export const METRICS_PACKAGE = 'prom-client';
+
+export const missingMetricsPackageText =
+  `cloudbilling serve --metrics needs ${METRICS_PACKAGE}, which is not installed: it is an optional peer dependency of cloudbilling, ` +
+  `used only for GET /metrics. Install it next to it (npm install ${METRICS_PACKAGE}) or start serve without --metrics.`;
 
 /** The line `cloudbilling <command>` prints when `missing` (module names) are not installed. */
 export function missingPackagesText(command: string, missing: readonly string[]): string {

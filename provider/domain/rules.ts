@@ -353,7 +353,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     if (c.op !== 'link' && c.op !== 'unlink') return;
     const first = linkedAt.get(c.projectId);
     if (first !== undefined) {
-      errors.push(diagnostic('PROJECT_MULTI_LINK', { id: c.projectId, first, second: index }, { index, path: ['projectId'] }));
+      errors.push(diagnostic('PROJECT_MULTI_LINK', { id: c.projectId, name: projects.get(c.projectId)?.name, first, second: index }, { index, path: ['projectId'] }));
       return;
     }
     linkedAt.set(c.projectId, index);
@@ -367,19 +367,19 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
     const from = groups.get(project.billingGroupId)!;
     const toMain = target.id === mainId;
     if (toMain && project.billingGroupId === mainId) {
-      errors.push(diagnostic('MAIN_UNLINK_FORBIDDEN', { id: c.projectId }, { index, path: c.op === 'link' ? [refField(c)] : ['projectId'] }));
+      errors.push(diagnostic('MAIN_UNLINK_FORBIDDEN', { id: c.projectId, name: project.name }, { index, path: c.op === 'link' ? [refField(c)] : ['projectId'] }));
       return;
     }
     if (target.id === project.billingGroupId) return; // already there: nothing to do
     if (!toMain && from.type === 'sub' && c.op === 'link' && c.allowTransfer !== true) {
       errors.push(
-        diagnostic('TRANSFER_NOT_ACKNOWLEDGED', { id: c.projectId, fromName: from.name, toName: target.name }, { index, path: ['allowTransfer'] }),
+        diagnostic('TRANSFER_NOT_ACKNOWLEDGED', { id: c.projectId, name: project.name, fromName: from.name, toName: target.name }, { index, path: ['allowTransfer'] }),
       );
       return;
     }
     moves.set(c.projectId, { to: target.id, index });
     warnings.push(
-      diagnostic('LINK_EFFECTIVE_NEXT_MONTH', { id: c.projectId, toName: target.name, fromName: from.name, effectiveFrom }, { index }),
+      diagnostic('LINK_EFFECTIVE_NEXT_MONTH', { id: c.projectId, name: project.name, toName: target.name, fromName: from.name, effectiveFrom }, { index }),
     );
   });
 

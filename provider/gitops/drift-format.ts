@@ -20,7 +20,9 @@ function source(r: DriftReport): string {
 }
 
 function who(i: DriftItem): string {
-  return i.changedBy ? `${i.changedBy}` : 'unknown';
+  if (!i.changedBy) return 'unknown';
+  if (i.changedVia === undefined) return i.changedBy;
+  return `${i.changedBy} ${i.changedVia === null ? 'outside IaC (console or API)' : `via ${i.changedVia}`}`;
 }
 
 export function renderDriftMarkdown(r: DriftReport): string {
@@ -48,7 +50,7 @@ export function renderDriftText(r: DriftReport, color = false): string {
   for (const i of r.items) {
     out.push('', `${c.bold(i.status.padEnd(9))} ${i.what}${i.address ? c.dim(`  ${i.label}`) : ''}`);
     for (const f of i.fields) out.push(`  ${f.field}: ${val(f.desired)} -> ${val(f.actual)}`);
-    out.push(`  ${c.dim(i.changedBy ? `by ${i.changedBy} at ${i.changedAt} (${i.event})` : 'no event found')}`);
+    out.push(`  ${c.dim(i.changedBy ? `by ${who(i)} at ${i.changedAt} (${i.event})` : 'no event found')}`);
   }
   return out.join('\n') + '\n';
 }

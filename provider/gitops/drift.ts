@@ -38,6 +38,8 @@ export interface DriftItem {
   changedBy?: string;
   changedAt?: string;
   event?: string;
+  /** The IaC workspace or stack that made that change; null = outside IaC (the console, the API); absent = not recorded. */
+  changedVia?: string | null;
   /** Where to look in the event log. */
   evidence: { groupId: string; actions: string[]; target: string };
 }
@@ -254,5 +256,6 @@ export async function attributeDrift(
     item.changedBy = emails.get(e.actor) ? `${emails.get(e.actor)} (${e.actor})` : e.actor;
     item.changedAt = e.at;
     item.event = e.action;
+    if (e.managedBy !== undefined) item.changedVia = e.managedBy;
   }
 }

@@ -4,7 +4,7 @@
  * the plan and fetches the snapshot (once).
  */
 import { evaluate, firstOfNextMonth } from '../domain/rules';
-import { diagnostic } from '../domain/messages';
+import { diagnostic, reword } from '../domain/messages';
 import type { Change, Diagnostic, DomainState } from '../domain/types';
 import { mapPlan, type MappingNote } from './changes';
 import type { ParsedPlan, PlanAction, PlannedResource, ResourceKind } from './model';
@@ -84,7 +84,10 @@ export function review(plan: ParsedPlan, state: DomainState, opts: ReviewOptions
     }
   });
 
-  const toFinding = (d: Diagnostic): Finding => {
+  // In the words of the plan's tool: Terraform attribute names, and the resources' addresses.
+  const wording = { terraform: plan.tool === 'terraform', change: (i: number) => origins[i]?.address || undefined };
+  const toFinding = (diag: Diagnostic): Finding => {
+    const d = reword(diag, wording);
     const r = d.index !== undefined ? origins[d.index] : undefined;
     const f: Finding = {
       severity: d.severity,

@@ -19,6 +19,7 @@ import { ApiError, HTTP_CODES, badRequest, conflict, httpError, isApiError } fro
 import { sha256 } from './ids';
 import { seal, unseal } from './secrets';
 import { checkBody, checkNoBody, clientErrorHandler, rawErrorResponse } from './guard';
+import { registerReady, type OpsState } from './ops';
 import { RateLimiter } from './rate-limit';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
@@ -47,6 +48,8 @@ export interface AppOptions {
   /** fastify logger setting. Default off. */
   logger?: boolean | Record<string, unknown>;
   version?: string;
+  /** Serve Prometheus metrics at `GET /metrics` (metrics.ts; loads prom-client). Default off. */
+  metrics?: boolean;
 }
 
 declare module 'fastify' {
@@ -78,6 +81,9 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     bodyLimit: BODY_LIMIT,
     // A client that trickles its request cannot hold a connection forever.
     requestTimeout: 30_000,
+    // During a graceful close (ops.ts) a request on an open keep-alive connection is still
+    // answered, with Connection: close; fastify's own 503 would not be in the error shape.
+    return503OnClosing: false,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: true, maxParamLength: 1000 },
     // Router-level failures (malformed percent-encoding in the URL) get the API's error shape too.
     frameworkErrors: (error, _req, reply) => {
@@ -249,6 +255,11 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     if (replayed) reply.header('idempotent-replayed', 'true');
     return send(reply, result);
   };
+
+  // ---- operations: readiness, metrics (before the routes, so their hooks see every route)
+  const ops: OpsState = { draining: false };
+  registerReady(app, store, ops);
+  if (options.metrics) (await import('./metrics')).registerMetrics(app, store);
 
   registerRoutes(app, { service, write, send });
   return app;

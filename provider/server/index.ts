@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
+import { closeGracefully } from './ops';
 import { seedDemo } from './demo';
 import { BillingService } from './service';
 import { openStore, type Store } from './store';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** fastify logger option. Default off. */
   logger?: boolean | Record<string, unknown>;
+  /** Serve Prometheus metrics at `GET /metrics` (needs prom-client). Default off. */
+  metrics?: boolean;
 }
 
 export interface RunningServer {
@@ -41,6 +44,11 @@ export interface RunningServer {
   generatedAdminToken?: string;
   /** True when this start created the domain. */
   created: boolean;
+  /**
+   * Graceful close (ops.ts): stop accepting, finish the requests in flight, close the store.
+   * Resolves `true` when requests were still running after `timeoutMs` and were cut.
+   */
+  shutdown(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -56,11 +64,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       adminToken: options.adminToken,
     });
     if (options.demo && boot.created) await seedDemo(service);
-    const app = await buildApp(service, { rateLimit: options.rateLimit ?? DEFAULTS.rateLimit, logger: options.logger, version: version() });
+    const app = await buildApp(service, { rateLimit: options.rateLimit ?? DEFAULTS.rateLimit, logger: options.logger, version: version(), metrics: options.metrics });
     await app.listen({ host: '127.0.0.1', port: options.port ?? DEFAULTS.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : Number(options.port);
-    let closed = false;
+    let closing: Promise<boolean> | undefined;
+    const shutdown = (timeoutMs?: number): Promise<boolean> =>
+      (closing ??= closeGracefully(app, timeoutMs).finally(() => store.close()));
     return {
       url: `http://127.0.0.1:${port}`,
       port,
@@ -68,11 +78,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       service,
       generatedAdminToken: boot.generatedToken,
       created: boot.created,
+      shutdown,
       async close() {
-        if (closed) return;
-        closed = true;
-        await app.close();
-        await store.close();
+        await shutdown();
       },
     };
   } catch (e) {

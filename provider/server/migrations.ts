@@ -216,22 +216,34 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** Apply every migration newer than the database. Returns the versions applied. */
+/**
+ * Apply every migration newer than the database. Returns the versions applied.
+ *
+ * Safe with several processes starting on one new file (issue 10): everything runs in one
+ * `BEGIN IMMEDIATE` transaction, so the write lock is taken BEFORE the applied versions are
+ * read. A second process waits for it (busy_timeout), then reads the versions the first one
+ * committed and applies nothing; before, both read "nothing applied" and both ran migration
+ * 2 ("no such index: projects_group"). Each migration still runs in its own savepoint, and
+ * a failing one rolls back the whole start: the file is left at the version it had.
+ */
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  )`);
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
-  const done: number[] = [];
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      m.up(db);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    })();
-    done.push(m.version);
-  }
-  return done;
+  const run = db.transaction((): number[] => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    const done: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      db.transaction(() => {
+        m.up(db);
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      })();
+      done.push(m.version);
+    }
+    return done;
+  });
+  return run.immediate();
 }

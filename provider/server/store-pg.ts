@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store (node-postgres `pg`, >= PostgreSQL 15): `--db postgres://...`.
- * Any number of `serve` processes on one database are replicas (ADR 0006).
+ * Any number of `serve` processes on one database are replicas (ADR 0007).
  *
  * - Writes: a process batches the writes queued while its previous batch ran into one
  *   transaction (group commit), each write in its own savepoint. The transaction first
@@ -22,6 +22,7 @@ import { conflict } from './errors';
 import { nameKey } from '../domain/text';
 import { migratePg } from './migrations-pg';
 import { toPositional } from './sql';
+import type { StorePoolStats } from './ops';
 import { Store, StoreUnavailableError, type Params, type TxContext, type View } from './store';
 import type { Group } from '../domain/types';
 import { randomBytes } from 'node:crypto';
@@ -149,7 +150,9 @@ export class PgStore extends Store {
       const r = await q.query(toPositional(text), params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     } catch (e) {
-      throw storeErrorOf(e);
+      const err = storeErrorOf(e);
+      if (err instanceof StoreUnavailableError) this.observer?.error('query', e);
+      throw err;
     }
   }
 
@@ -167,6 +170,11 @@ export class PgStore extends Store {
 
   async ping(): Promise<void> {
     await this.query('SELECT 1', []);
+  }
+
+  /** The pool: connections open, checked out, and callers waiting for one (metrics). */
+  poolStats(): StorePoolStats {
+    return { size: this.pool.totalCount, inUse: this.pool.totalCount - this.pool.idleCount, waiting: this.pool.waitingCount + this.queue.length };
   }
 
   protected async dataVersion(): Promise<number> {
@@ -285,6 +293,7 @@ export class PgStore extends Store {
     const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
     let client: PoolClient | undefined;
     let broken = false;
+    const started = performance.now();
     try {
       client = await this.connect();
       const ctx: TxContext<PoolClient> = { handle: client, view: this.workingView() };
@@ -319,8 +328,10 @@ export class PgStore extends Store {
         await this.run('COMMIT');
       });
       if (ctx.view) this.publish({ ...ctx.view, version } as View);
+      this.observer?.commit(batch.length, (performance.now() - started) / 1000);
     } catch (e) {
       broken = true;
+      this.observer?.error('commit', e);
       if (client) await client.query('ROLLBACK').catch(() => undefined);
       const err = storeErrorOf(e);
       for (let i = 0; i < batch.length; i++) if (!outcomes[i] || outcomes[i].ok) outcomes[i] = { ok: false, error: err };

@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import { migrate, MIGRATIONS } from './migrations';
 import { loadServerSecret } from './secrets';
+import type { StorePoolStats } from './ops';
 import { newerSchemaMessage, Store, type Params, type TxContext, type View } from './store';
 
 export interface SqliteStoreOptions {
@@ -36,6 +37,8 @@ export class SqliteStore extends Store {
   private stmts = new Map<string, Database.Statement>();
   private queue: Queued[] = [];
   private flushScheduled = false;
+  /** Writes of the group commit being written now (0 between commits). */
+  private flushing = 0;
 
   /** Open (and migrate) the file; refuses a schema newer than this build knows. */
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
@@ -103,6 +106,11 @@ export class SqliteStore extends Store {
     this.sql('SELECT 1').get();
   }
 
+  /** One connection; writes waiting for the next group commit (metrics). */
+  poolStats(): StorePoolStats {
+    return { size: 1, inUse: this.flushing > 0 ? 1 : 0, waiting: this.queue.length };
+  }
+
   protected async dataVersion(): Promise<number> {
     return this.sql('PRAGMA data_version').pluck().get() as number;
   }
@@ -114,7 +122,8 @@ export class SqliteStore extends Store {
    */
   async syncWithDatabase(): Promise<void> {
     const seen = this.currentView()?.version ?? -1;
-    if (seen !== -1 && (await this.dataVersion()) !== seen) await this.reload();
+    // Never loaded: another process may have created the domain since this one opened the file.
+    if (seen === -1 ? await this.hasDomain() : (await this.dataVersion()) !== seen) await this.reload();
   }
 
   enqueue<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -139,6 +148,8 @@ export class SqliteStore extends Store {
     if (batch.length === 0) return;
     const outcomes: { ok: boolean; value?: unknown; error?: unknown }[] = [];
     const ctx: TxContext = { handle: this.db, view: undefined as unknown as View };
+    const started = performance.now();
+    this.flushing = batch.length;
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -166,8 +177,12 @@ export class SqliteStore extends Store {
         throw e;
       }
       if (ctx.view) this.publish(ctx.view);
+      this.observer?.commit(batch.length, (performance.now() - started) / 1000);
     } catch (e) {
+      this.observer?.error('commit', e);
       for (let i = 0; i < batch.length; i++) if (!outcomes[i] || outcomes[i].ok) outcomes[i] = { ok: false, error: e };
+    } finally {
+      this.flushing = 0;
     }
     batch.forEach((item, i) => (outcomes[i].ok ? item.resolve(outcomes[i].value) : item.reject(outcomes[i].error)));
   }

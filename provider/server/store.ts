@@ -1,6 +1,6 @@
 /**
  * The store: one async interface over the database, with two implementations
- * (store-sqlite.ts, the embedded default; store-pg.ts, PostgreSQL with replicas; ADR 0006).
+ * (store-sqlite.ts, the embedded default; store-pg.ts, PostgreSQL with replicas; ADR 0007).
  *
  * Each store keeps the `DomainState` the rules need (groups, projects, users, permissions)
  * in memory as a *view* of the committed database. A write runs in `enqueue(fn)`: the store
@@ -23,6 +23,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BillingEvent } from '../client/types';
 import type { DomainInfo, DomainState, Group, GroupFinance, Permission, Project, User } from '../domain/types';
 import { fromMicros, newId, sha256 } from './ids';
+import type { StoreObserver, StorePoolStats } from './ops';
 import { cacheKey, keyedTokenHash } from './secrets';
 
 export interface EventInput {
@@ -149,6 +150,8 @@ export abstract class Store {
   abstract readonly seq: string;
 
   protected readonly als = new AsyncLocalStorage<TxContext>();
+  /** Metrics hooks (ops.ts); set by metrics.ts when `/metrics` is on. */
+  observer?: StoreObserver;
   private committed!: View;
   /** The server secret (secrets.ts); never leaves the process except in its own table. */
   protected secret!: Buffer;
@@ -172,6 +175,8 @@ export abstract class Store {
   abstract syncWithDatabase(): Promise<void>;
   /** Resolves when the database answers a trivial query (GET /v1/ready). */
   abstract ping(): Promise<void>;
+  /** How busy the connections are (metrics). */
+  abstract poolStats(): StorePoolStats;
   abstract close(): Promise<void>;
   /** The version of the committed data the database is at (compared with the view's). */
   protected abstract dataVersion(): Promise<number>;

@@ -48,7 +48,7 @@ resource "cloudbilling_main_billing_group" "main" {
     const r = await acc.run(dir, 'plan', '-input=false');
     expectCode(r, 1);
     expect(output(r)).toContain('Error: MAIN_PAYMENT_REQUIRED:');
-    expect(output(r).replace(/\s+/g, ' ')).toContain('Register one on the main group first (paymentMethod / payment_method)');
+    expect(output(r).replace(/\s+/g, ' ')).toContain('Register one on the main group first (payment_method)');
     expect(await fingerprint(acc.api)).toBe(before);
   });
 

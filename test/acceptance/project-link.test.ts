@@ -64,7 +64,11 @@ ${extra}
 
     // A transfer between sub groups needs allow_transfer.
     acc.write(dir, { 'main.tf': linkConfig('checkout', 'Team B') });
-    await planFails(dir, 'TRANSFER_NOT_ACKNOWLEDGED');
+    // In Terraform's words: the attribute as it is spelled in HCL, the project by name and id.
+    const refused = (await planFails(dir, 'TRANSFER_NOT_ACKNOWLEDGED')).replace(/\s+/g, ' ');
+    expect(refused).toContain(`Moving project "${p.name}" (${p.id}) between sub groups needs allow_transfer`);
+    expect(refused).toContain('set allow_transfer = true.');
+    expect(refused).not.toContain('allowTransfer');
     acc.write(dir, { 'main.tf': linkConfig('checkout', 'Team B', '  allow_transfer   = true') });
     const moved = await acc.run(dir, 'apply', '-auto-approve', '-input=false');
     expectCode(moved, 0);
@@ -170,7 +174,7 @@ resource "cloudbilling_project_link" "l" {
     expect(out.split('Warning: LINK_EFFECTIVE_NEXT_MONTH: A link change shows on the bill of the following month').length - 1).toBe(1);
     // Terraform repeats a plan's warnings when it plans again at apply: 2 or 5 more, both fine.
     expect(out).toMatch(/\(and [25] more similar warnings elsewhere\)/);
-    expect(out).toMatch(/Project "prj-[0-9a-f]+" is billed to "Team B" from \d{4}-\d{2}-01/);
+    expect(out.replace(/\s+/g, ' ')).toMatch(/Project ".+" \(prj-[0-9a-f]+\) is billed to "Team B" from \d{4}-\d{2}-01/);
     for (const id of ids) expect((await acc.api.getProject(id))!.billingGroupId).toBe(teamB);
     expectCode(await acc.run(dir, 'destroy', '-auto-approve', '-input=false'), 0);
   });

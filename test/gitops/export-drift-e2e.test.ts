@@ -174,8 +174,9 @@ describe.each(tfEngines())('%s: export → terraform import → drift', (engine)
       if (!it) throw new Error(`no ${status} item for ${id} in ${JSON.stringify(items, null, 1)}`);
       return it;
     };
-    const byOps = (it: { changedBy?: string; changedAt?: string }) => {
+    const byOps = (it: { changedBy?: string; changedAt?: string; changedVia?: string | null }) => {
       expect(it.changedBy).toBe(`ops@globex.example (${opsId})`);
+      expect(it.changedVia).toBeNull(); // a change outside IaC (the console's way of writing)
       expect(it.changedAt! >= before && it.changedAt! <= after).toBe(true);
     };
 

@@ -10,7 +10,7 @@
  *   `details.violations`): one error diagnostic per violation. Anything else thrown is a
  *   provider bug or transport failure: one `PROVIDER_ERROR` diagnostic, never a crash.
  */
-import { isRuleCode, RULES } from '../../domain/messages';
+import { inTerraformWords, isRuleCode, reword, RULES } from '../../domain/messages';
 import type { Diagnostic } from '../../domain/types';
 import { toSnake } from '../../domain/naming';
 
@@ -43,7 +43,9 @@ export function attributePath(path: readonly (string | number)[]): ProtoAttribut
  * With a summary per resource it rendered every one of them, with a source snippet: for
  * 1,000 links that took longer than applying them.
  */
-export function toProtoDiagnostic(d: Diagnostic): ProtoDiagnostic {
+export function toProtoDiagnostic(diag: Diagnostic): ProtoDiagnostic {
+  // In Terraform's words: snake_case attribute names; the provider does not know resource addresses.
+  const d = reword(diag, { terraform: true });
   const warning = d.severity === 'warning';
   const rule = warning && d.code && isRuleCode(d.code) && RULES[d.code].kind === 'warning' ? RULES[d.code].rule : undefined;
   const out: ProtoDiagnostic = rule
@@ -87,7 +89,7 @@ export function errorToDiagnostics(e: unknown, action: string): ProtoDiagnostic[
     return violations.map((v) => {
       const d: ProtoDiagnostic = {
         severity: 'ERROR',
-        summary: `${v.code}: ${v.message}`,
+        summary: `${v.code}: ${inTerraformWords(v.message)}`,
         detail: transport ? `No answer from the Billing API while ${action}${where}.` : `The Billing API refused ${action}${where}${e.status ? ` with HTTP ${e.status}` : ''}.`,
       };
       if (Array.isArray(v.path) && v.path.length > 0) d.attribute = attributePath(v.path);
