@@ -20,7 +20,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   requireBuild();
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'cloudbilling.js'), ...args], {
     encoding: 'utf8',
-    env: { ...process.env, CLOUDBILLING_LOG_LEVEL: 'silent', CLOUDBILLING_ADMIN_TOKEN: 'migrate-test-token', ...env },
+    env: { ...process.env, CLOUDBILLING_LOG_LEVEL: 'info', CLOUDBILLING_ADMIN_TOKEN: 'migrate-test-token', ...env },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
