@@ -66,4 +66,20 @@ function writeCodeCache(outDir) {
   if (!fs.existsSync(cacheFile)) throw new Error('bundle: the provider did not write its code cache');
 }
 
+// ---- Web console (SPEC §9, docs/adr/0008-console.md) ------------------------------------
+// Vite + Preact: console/ -> dist/console/ (index.html + hashed assets, nothing inline), which
+// `cloudbilling serve` serves at /console/ (provider/server/console.ts).
+async function bundleConsole() {
+  const started = Date.now();
+  const { build } = await import('vite');
+  await build({ configFile: path.join(root, 'console/vite.config.mjs') });
+  const assets = fs.readdirSync(path.join(root, 'dist/console/assets'));
+  const kb = assets.reduce((n, f) => n + fs.statSync(path.join(root, 'dist/console/assets', f)).size, 0) / 1024;
+  process.stderr.write(`bundle: dist/console/ (${assets.length} assets, ${kb.toFixed(0)} KiB) in ${Date.now() - started} ms\n`);
+}
+
 bundleTerraformProvider();
+bundleConsole().catch((e) => {
+  process.stderr.write(`bundle: the console build failed: ${e && e.message ? e.message : e}\n`);
+  process.exitCode = 1;
+});

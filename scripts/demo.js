@@ -156,6 +156,7 @@ async function main() {
       server.on('exit', (code) => reject(new Error(`the server exited (${code}):\n${serverOut}`)));
     }).catch((e) => fail(e.message));
     say(`cloudbilling serve --demo   ${url}   (db ${path.join(tmp, 'billing.db')})`);
+    say(`web console: ${url}/console/ while the demo runs (\`npm run serve -- --demo\` keeps one running; docs/console.md)`);
     const api = async (method, p, body) => {
       const res = await fetch(`${url}${p}`, {
         method,

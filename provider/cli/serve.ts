@@ -148,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (server.created) server.app.log.info({ domain: server.service.state.domain.name, demo: values.demo }, 'created the domain');
+  server.app.log.info({ url: `${server.url}/console/` }, 'web console (sign in with an API token)');
   // stdout is not the log: one line scripts wait for, and the generated admin token, once.
   process.stdout.write(`cloudbilling API listening on ${server.url}\n`);
   if (server.generatedAdminToken) {

@@ -419,6 +419,7 @@ export const API_TEXT = {
   badHttp: (reason: string) => `The request is not valid HTTP/1.1 (${reason}). Check the method, the headers and Content-Length.`,
   expectationFailed: 'The Billing API supports no Expect header other than 100-continue. Send the request without it.',
   connectRefused: 'The Billing API is not a proxy; CONNECT is not supported.',
+  consoleNotBuilt: 'The web console is not built: run `npm run build` in the cloudbilling checkout (it writes dist/console/), then restart `cloudbilling serve`.',
   usageTooFuture: (at: string, max: string) => `"at" (${at}) is more than 24 hours in the future; usage may be recorded up to ${max}.`,
   usageTooPast: (at: string, min: string) => `"at" (${at}) is before ${min}, the earliest time usage may be recorded.`,
   invoiceNotFound: (id: string) => `Invoice ${JSON.stringify(id)} does not exist. List a group's invoices with GET /v1/billing-groups/{id}/invoices.`,
@@ -464,7 +465,7 @@ export function transportHint(code: string | undefined, url: string): string {
 // CDKTF, CDK Terrain or Pulumi user does not get them, and `cloudbilling serve` says how.
 
 /** Packages `cloudbilling serve` needs beyond the package's own dependencies. */
-export const SERVER_PACKAGES = ['better-sqlite3', 'fastify', '@fastify/swagger'] as const;
+export const SERVER_PACKAGES = ['better-sqlite3', 'fastify', '@fastify/swagger', '@fastify/static'] as const;
 
 /** Loaded only by `cloudbilling serve --metrics` (GET /metrics); serve runs without it. */
 export const METRICS_PACKAGE = 'prom-client';

@@ -21,6 +21,7 @@ import { seal, unseal } from './secrets';
 import { checkBody, checkNoBody, clientErrorHandler, rawErrorResponse } from './guard';
 import { registerReady, type OpsState } from './ops';
 import { RateLimiter } from './rate-limit';
+import { registerConsole } from './console';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
 import { canonical, type Actor, type BillingService, type WriteResult } from './service';
@@ -262,6 +263,8 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   if (options.metrics) (await import('./metrics')).registerMetrics(app, store);
 
   registerRoutes(app, { service, write, send });
+  // The web console's files at /console/ (SPEC §9), with their own CSP; /v1 is unchanged.
+  await registerConsole(app);
   return app;
 }
 

@@ -4,7 +4,7 @@
  * numbers for both stores; each version is written in PostgreSQL's own terms. Append new
  * migrations at the end; never edit one that has shipped.
  *
- * PostgreSQL adds what replicas need (ADR 0007): `store_version`, the counter every write
+ * PostgreSQL adds what replicas need (ADR 0006): `store_version`, the counter every write
  * transaction bumps (a replica reloads its view when it moved), an explicit insertion
  * order column `seq` on the tables the view loads, and constraints that hold whatever a
  * replica believes: one domain, one main group, unique live group names (`name_key` is

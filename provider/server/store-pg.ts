@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store (node-postgres `pg`, >= PostgreSQL 15): `--db postgres://...`.
- * Any number of `serve` processes on one database are replicas (ADR 0007).
+ * Any number of `serve` processes on one database are replicas (ADR 0006).
  *
  * - Writes: a process batches the writes queued while its previous batch ran into one
  *   transaction (group commit), each write in its own savepoint. The transaction first

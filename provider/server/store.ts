@@ -1,6 +1,6 @@
 /**
  * The store: one async interface over the database, with two implementations
- * (store-sqlite.ts, the embedded default; store-pg.ts, PostgreSQL with replicas; ADR 0007).
+ * (store-sqlite.ts, the embedded default; store-pg.ts, PostgreSQL with replicas; ADR 0006).
  *
  * Each store keeps the `DomainState` the rules need (groups, projects, users, permissions)
  * in memory as a *view* of the committed database. A write runs in `enqueue(fn)`: the store

@@ -27,7 +27,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 jest.setTimeout(900_000);
 
 /** Packages a CDKTF / CDK Terrain user must not get from us (server, engines' libraries). */
-const NOT_PULLED = ['better-sqlite3', 'fastify', '@fastify/swagger', '@pulumi/pulumi', '@grpc/grpc-js', 'protobufjs', 'cdktf', 'cdktn'];
+const NOT_PULLED = ['better-sqlite3', 'fastify', '@fastify/swagger', '@fastify/static', 'preact', 'vite', '@pulumi/pulumi', '@grpc/grpc-js', 'protobufjs', 'cdktf', 'cdktn'];
 
 interface Flavor {
   cli: CdkCliName;
@@ -125,7 +125,7 @@ describe.each(FLAVORS)('examples/cdktf with $cli', ({ cli, fixes }) => {
     // The server is not part of this install, and says what to add for it.
     const serve = await run(path.join(project, 'node_modules', '.bin', 'cloudbilling'), ['serve', '--port', '0'], project, env, 60_000);
     expect(serve.code).toBe(2);
-    expect(serve.stderr).toContain('npm install better-sqlite3 fastify @fastify/swagger');
+    expect(serve.stderr).toContain('npm install better-sqlite3 fastify @fastify/swagger @fastify/static');
   });
 
   it('type-checks the example under the tsconfig init wrote', async () => {

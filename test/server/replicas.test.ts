@@ -1,5 +1,5 @@
 /**
- * Replicas (SPEC §8, ADR 0007): several `serve` processes of the built CLI on one
+ * Replicas (SPEC §8, ADR 0006): several `serve` processes of the built CLI on one
  * PostgreSQL database. Random concurrent writes through all of them keep every invariant
  * of SPEC §1, both replicas then serve the same snapshot, and an Idempotency-Key and an
  * If-Match work across replicas. Failover: the database restarted mid-burst and a replica
