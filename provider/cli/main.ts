@@ -6,7 +6,8 @@
 import { missingPackagesText, SERVER_PACKAGES } from '../domain/messages';
 
 const COMMANDS: Record<string, { load: () => Promise<{ run(argv: string[]): Promise<number> }>; help: string }> = {
-  serve: { load: () => import('./serve'), help: 'start the Billing API on 127.0.0.1 (SQLite)' },
+  serve: { load: () => import('./serve'), help: 'start the Billing API on 127.0.0.1 (SQLite, or PostgreSQL with --db postgres://...)' },
+  migrate: { load: () => import('./migrate'), help: 'apply the schema migrations to a store (SQLite file or postgres:// URL)' },
   backup: { load: () => import('./backup'), help: 'online copy of an SQLite store (serve may keep running; docs/operations.md)' },
   'terraform-setup': { load: () => import('./terraform-setup'), help: 'install the provider for offline `terraform init` / `tofu init` (OpenTofu)' },
   review: { load: () => import('./review'), help: 'check a Terraform plan or Pulumi preview against the domain rules' },
@@ -46,7 +47,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(missingPackagesText(name, [missing]) + '\n');
     return null;
   });
-  return mod ? mod.run(rest) : 2;
+  if (!mod) return 2;
+  // A store's driver is loaded when the store is opened (better-sqlite3, or pg for postgres://).
+  return mod.run(rest).catch((e: unknown) => {
+    const missing = missingServerPackage(e);
+    if (!missing) throw e;
+    process.stderr.write(missingPackagesText(name, [missing]) + '\n');
+    return 2;
+  });
 }
 
 /** The server package a failed `require` was looking for, if it is one (optional peers). */

@@ -1,5 +1,6 @@
 /**
- * `cloudbilling serve`: start the Billing API on 127.0.0.1 with an SQLite store.
+ * `cloudbilling serve`: start the Billing API on 127.0.0.1 with an SQLite store, or a
+ * PostgreSQL one for a postgres:// --db (replicas: docs/postgresql.md).
  *
  *   cloudbilling serve [--port 8787] [--db FILE] [--domain NAME] [--admin-email E]
  *                      [--rate-limit N] [--demo] [--synchronous full|normal]
@@ -25,7 +26,9 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../server/ops';
 const HELP = `usage: cloudbilling serve [options]
 
   --port N          TCP port on 127.0.0.1 (default ${DEFAULTS.port}; 0 picks a free port)
-  --db FILE         SQLite database file (default ${DEFAULTS.dbFile}; :memory: for a throwaway store)
+  --db FILE|URL     SQLite database file (default $CLOUDBILLING_DB, else ${DEFAULTS.dbFile}; :memory: for
+                    a throwaway store), or postgres://USER[:PASSWORD]@HOST:PORT/DB for PostgreSQL
+                    (any number of serve processes on one database are replicas)
   --domain NAME     domain name on first start, also the main group's name (default ${DEFAULTS.domain})
   --admin-email E   admin user's e-mail on first start (default ${DEFAULTS.adminEmail})
   --rate-limit N    requests per second per token, bursts of 2N (default ${DEFAULTS.rateLimit}; 0 = off)
@@ -37,9 +40,10 @@ const HELP = `usage: cloudbilling serve [options]
                     cutting them (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000})
   -h, --help        show this help
 
-Environment: CLOUDBILLING_ADMIN_TOKEN sets the admin token; CLOUDBILLING_LOG_LEVEL sets the
-log level (default info; silent turns it off). The log is JSON lines on stderr; stdout has
-the listening line and, on a first start without CLOUDBILLING_ADMIN_TOKEN, the token, once.
+Environment: CLOUDBILLING_DB is --db's default; CLOUDBILLING_ADMIN_TOKEN sets the admin token;
+CLOUDBILLING_LOG_LEVEL sets the log level (default info; silent turns it off). The log is JSON
+lines on stderr; stdout has the listening line and, on a first start without
+CLOUDBILLING_ADMIN_TOKEN, the token, once.
 `;
 
 function intOption(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -123,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     server = await startServer({
       port,
-      dbFile: values.db ?? DEFAULTS.dbFile,
+      dbFile: values.db ?? (process.env.CLOUDBILLING_DB || DEFAULTS.dbFile),
       domain: values.domain,
       adminEmail: values['admin-email'],
       adminToken: envToken && envToken.length > 0 ? envToken : undefined,
@@ -136,7 +140,8 @@ export async function run(argv: string[]): Promise<number> {
     });
   } catch (e) {
     const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${METRICS_PACKAGE}'`);
-    log('fatal', missing ? missingMetricsPackageText : 'the Billing API could not start', {
+    // A store that cannot be opened (unreachable, a newer schema) says why in the line's msg.
+    log('fatal', missing ? missingMetricsPackageText : `the Billing API could not start: ${(e as Error).message}`, {
       err: { message: (e as Error).message, code: (e as { code?: string }).code },
     });
     return done(missing ? 2 : 1);

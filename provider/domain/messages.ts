@@ -411,6 +411,7 @@ export const API_TEXT = {
       ? `This route takes no request body; unknown field(s) ${fields.map((f) => JSON.stringify(f)).join(', ')}. Send no body (or {}).`
       : 'This route takes no request body. Send no body (or {}).',
   hostMissing: 'The request has no Host header, which HTTP/1.1 requires.',
+  storeUnavailable: 'The database does not answer right now (down, restarting or overloaded); nothing of this request was applied. Retry after the number of seconds in Retry-After.',
   managedByInvalid: (max: number) =>
     `X-Cloudbilling-Managed-By must be 1 to ${max} printable characters naming the Terraform workspace or Pulumi stack (e.g. terraform:infra/default). Send a shorter label, or no header for a write outside IaC.`,
   headersTooLarge: (max: number) => `The request headers are larger than ${max} bytes. Send fewer or shorter headers.`,

@@ -25,6 +25,10 @@ import { registerConsole } from './console';
 import { registerRoutes } from './routes';
 import { errorSchema } from './schemas';
 import { canonical, type Actor, type BillingService, type WriteResult } from './service';
+import { isStoreUnavailable } from './store';
+
+/** Seconds a client is told to wait (`Retry-After`) when the database does not answer. */
+export const STORE_RETRY_AFTER_S = 1;
 
 /** The IaC label of a request (`X-Cloudbilling-Managed-By`), validated; undefined without one. */
 function managedByOf(value: string | string[] | undefined): string | undefined {
@@ -66,7 +70,7 @@ declare module 'fastify' {
 export interface AppContext {
   service: BillingService;
   /** Run a write: replays or records the Idempotency-Key in the write's own transaction, then sends. */
-  write(req: FastifyRequest, reply: FastifyReply, fn: () => WriteResult): Promise<FastifyReply>;
+  write(req: FastifyRequest, reply: FastifyReply, fn: () => Promise<WriteResult>): Promise<FastifyReply>;
   /** Send a result (status, headers, body). */
   send(reply: FastifyReply, r: WriteResult): FastifyReply;
 }
@@ -143,10 +147,18 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
   app.addHook('onRequest', async (req, reply) => {
     if (req.raw.httpVersion === '1.1' && !req.headers.host) throw badRequest(API_TEXT.hostMissing);
     if (req.routeOptions.config?.public || req.is404) return;
-    store.syncWithDatabase();
+    // Reads answer from the view: bring it up to date with what other processes committed.
+    // Writes need not: they judge against a view synced under the store's write lock. A token
+    // this view does not know yet may belong to a user created through another replica.
+    const reading = req.method === 'GET' || req.method === 'HEAD' || req.routeOptions.url === '/v1/plan';
+    if (reading) await store.syncWithDatabase();
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const user = m ? store.userByToken(m[1]) : undefined;
+    let user = m ? await store.userByToken(m[1]) : undefined;
+    if (m && !user && !reading) {
+      await store.syncWithDatabase();
+      user = await store.userByToken(m[1]);
+    }
     if (!m || !user) {
       reply.header('www-authenticate', 'Bearer');
       throw httpError(401, m ? 'The token is not valid. Use a token issued by this server (POST /v1/users) or the admin token.' : 'Missing bearer token. Send Authorization: Bearer <token>.');
@@ -192,8 +204,8 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
 
   // ---- idempotency
   let writesSincePurge = 0;
-  const purge = () => store.sql('DELETE FROM idempotency WHERE created_at < ?').run(Date.now() - IDEMPOTENCY_TTL_MS);
-  purge();
+  const purge = () => store.run('DELETE FROM idempotency WHERE created_at < ?', [Date.now() - IDEMPOTENCY_TTL_MS]);
+  await purge();
 
   const send = (reply: FastifyReply, r: WriteResult): FastifyReply => {
     for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
@@ -210,12 +222,13 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
     const path = req.url;
     const bodyHash = sha256(canonical(req.body ?? null));
     let replayed = false;
-    const result = await store.enqueue((): WriteResult => {
+    const result = await store.enqueue(async (): Promise<WriteResult> => {
       const now = Date.now();
-      const hit = store.sql('SELECT method, path, body_hash, status, headers, body, created_at FROM idempotency WHERE token_hash = ? AND key = ?').get(req.tokenHash, key) as
-        | { method: string; path: string; body_hash: string; status: number; headers: string; body: string | null; created_at: number }
-        | undefined;
-      if (hit && hit.created_at >= now - IDEMPOTENCY_TTL_MS) {
+      const hit = await store.get<{ method: string; path: string; body_hash: string; status: number; headers: string; body: string | null; created_at: number }>(
+        'SELECT method, path, body_hash, status, headers, body, created_at FROM idempotency WHERE token_hash = ? AND key = ?',
+        [req.tokenHash, key],
+      );
+      if (hit && Number(hit.created_at) >= now - IDEMPOTENCY_TTL_MS) {
         if (hit.method !== method || hit.path !== path || hit.body_hash !== bodyHash) {
           throw conflict(
             `Idempotency-Key ${JSON.stringify(key)} was already used for a different request (${hit.method} ${hit.path}${hit.body_hash !== bodyHash ? ' with another body' : ''}). Use a new key for a new request.`,
@@ -225,15 +238,18 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
         const opened = hit.body === null ? null : unseal(req.cacheKey, hit.body);
         if (opened === undefined) throw conflict(API_TEXT.idempotencyUnreadable(key), { idempotencyKey: key });
         replayed = true;
-        return { status: hit.status, headers: JSON.parse(hit.headers), body: opened === null ? undefined : JSON.parse(opened) };
+        return { status: Number(hit.status), headers: JSON.parse(hit.headers), body: opened === null ? undefined : JSON.parse(opened) };
       }
-      const r = fn();
-      store
-        .sql('INSERT OR REPLACE INTO idempotency (token_hash, key, method, path, body_hash, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(req.tokenHash, key, method, path, bodyHash, r.status, JSON.stringify(r.headers ?? {}), r.body === undefined ? null : seal(req.cacheKey, JSON.stringify(r.body)), now);
+      const r = await fn();
+      await store.run(
+        `INSERT INTO idempotency (token_hash, key, method, path, body_hash, status, headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (token_hash, key) DO UPDATE SET method = excluded.method, path = excluded.path, body_hash = excluded.body_hash, status = excluded.status,
+           headers = excluded.headers, body = excluded.body, created_at = excluded.created_at`,
+        [req.tokenHash, key, method, path, bodyHash, r.status, JSON.stringify(r.headers ?? {}), r.body === undefined ? null : seal(req.cacheKey, JSON.stringify(r.body)), now],
+      );
       if (++writesSincePurge >= 1000) {
         writesSincePurge = 0;
-        purge();
+        await purge();
       }
       return r;
     });
@@ -255,6 +271,8 @@ export async function buildApp(service: BillingService, options: AppOptions): Pr
 /** Map any error to the API's error shape; unknown errors become a 500 without internals. */
 export function toApiError(err: unknown): ApiError {
   if (isApiError(err)) return err;
+  // The database is down, restarting or too slow: nothing of the request was applied.
+  if (isStoreUnavailable(err)) return httpError(503, API_TEXT.storeUnavailable, {}, { 'retry-after': String(STORE_RETRY_AFTER_S) });
   const e = err as FastifyError & { validation?: { instancePath?: string; message?: string; keyword?: string; params?: unknown }[]; validationContext?: string };
   if (e && Array.isArray(e.validation)) {
     const where = e.validationContext ?? 'request';

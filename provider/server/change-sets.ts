@@ -71,8 +71,8 @@ export class ChangeSets {
     return this.service.store;
   }
 
-  private row(id: string): Row | undefined {
-    return this.store.sql('SELECT * FROM change_sets WHERE id = ?').get(id) as Row | undefined;
+  private row(id: string): Promise<Row | undefined> {
+    return this.store.get<Row>('SELECT * FROM change_sets WHERE id = ?', [id]);
   }
 
   private view(r: Row): ChangeSetView {
@@ -93,64 +93,64 @@ export class ChangeSets {
     return out;
   }
 
-  private found(actor: User, id: string): Row {
+  private async found(actor: User, id: string): Promise<Row> {
     this.service.requireAdmin(actor);
-    const r = this.row(id);
+    const r = await this.row(id);
     if (!r) throw new ApiError(404, 'CHANGE_SET_NOT_FOUND', `Change set ${JSON.stringify(id)} does not exist. Run the plan again (terraform plan / apply).`);
     return r;
   }
 
-  get(actor: User, id: string): ChangeSetView {
-    return this.view(this.found(actor, id));
+  async get(actor: User, id: string): Promise<ChangeSetView> {
+    return this.view(await this.found(actor, id));
   }
 
   /** The workspace's sets, newest first (at most 20). */
-  list(actor: User, workspace: string, status?: ChangeSetStatus): ChangeSetView[] {
+  async list(actor: User, workspace: string, status?: ChangeSetStatus): Promise<ChangeSetView[]> {
     this.service.requireAdmin(actor);
-    const rows = (
-      status
-        ? this.store.sql('SELECT * FROM change_sets WHERE workspace = ? AND status = ? ORDER BY rowid DESC LIMIT 20').all(workspace, status)
-        : this.store.sql('SELECT * FROM change_sets WHERE workspace = ? ORDER BY rowid DESC LIMIT 20').all(workspace)
-    ) as Row[];
+    const seq = this.store.seq;
+    const rows = status
+      ? await this.store.all<Row>(`SELECT * FROM change_sets WHERE workspace = ? AND status = ? ORDER BY ${seq} DESC LIMIT 20`, [workspace, status])
+      : await this.store.all<Row>(`SELECT * FROM change_sets WHERE workspace = ? ORDER BY ${seq} DESC LIMIT 20`, [workspace]);
     return rows.map((r) => this.view(r));
   }
 
   /** `POST /v1/change-sets`: register a plan's whole change; supersedes the workspace's open set. */
-  register(actor: User, body: { workspace: string; managedBy?: string; entries: ChangeSetEntry[] }): WriteResult {
+  async register(actor: User, body: { workspace: string; managedBy?: string; entries: ChangeSetEntry[] }): Promise<WriteResult> {
     this.service.requireAdmin(actor);
     const keys = new Set<string>();
     const reserved = new Set<string>();
-    body.entries.forEach((e, i) => {
+    for (const [i, e] of body.entries.entries()) {
       if (keys.has(e.key)) throw badRequest(`entries[${i}]: the key ${JSON.stringify(e.key)} is used twice. Each entry needs its own key.`, { path: ['entries', i, 'key'] });
       keys.add(e.key);
-      e.changes.forEach((c, j) => {
-        if (c.op !== 'createGroup' || c.id === undefined) return;
+      for (const [j, c] of e.changes.entries()) {
+        if (c.op !== 'createGroup' || c.id === undefined) continue;
         const path = ['entries', i, 'changes', j, 'id'];
         if (!GROUP_ID_RE.test(c.id)) throw badRequest(`A reserved group id looks like bg- and 16 hex digits (got ${JSON.stringify(c.id)}).`, { path });
-        const taken = reserved.has(c.id) || this.store.sql('SELECT 1 FROM billing_groups WHERE id = ?').get(c.id) !== undefined;
+        const taken = reserved.has(c.id) || (await this.store.get('SELECT 1 AS one FROM billing_groups WHERE id = ?', [c.id])) !== undefined;
         if (taken) throw httpError(409, `The reserved group id ${c.id} is already used. Run the plan again for new ids.`, { path });
         reserved.add(c.id);
-      });
-    });
+      }
+    }
     const now = this.clock();
     const { changes, keyOf } = flatten(body.entries);
-    const verdict = evaluate(this.store.stateWithFinance(), changes, { actor: { id: actor.id, role: actor.role }, now });
+    const verdict = evaluate(await this.store.stateWithFinance(), changes, { actor: { id: actor.id, role: actor.role }, now });
     const at = now.toISOString();
-    this.store.sql("UPDATE change_sets SET status = 'superseded' WHERE workspace = ? AND status = 'open'").run(body.workspace);
+    await this.store.run("UPDATE change_sets SET status = 'superseded' WHERE workspace = ? AND status = 'open'", [body.workspace]);
     const id = newId('changeSet');
     const result = { errors: diagnosticsOf(verdict.errors, keyOf), warnings: diagnosticsOf(verdict.warnings, keyOf) };
-    this.store
-      .sql("INSERT INTO change_sets (id, workspace, managed_by, status, entries, result, created_by, created_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)")
-      .run(id, body.workspace, body.managedBy ?? body.workspace, JSON.stringify(body.entries), JSON.stringify(result), actor.id, at, new Date(now.getTime() + CHANGE_SET_TTL_MS).toISOString());
-    return { status: 201, body: { ...this.view(this.row(id)!), warnings: result.warnings }, headers: { location: `/v1/change-sets/${id}` } };
+    await this.store.run(
+      "INSERT INTO change_sets (id, workspace, managed_by, status, entries, result, created_by, created_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+      [id, body.workspace, body.managedBy ?? body.workspace, JSON.stringify(body.entries), JSON.stringify(result), actor.id, at, new Date(now.getTime() + CHANGE_SET_TTL_MS).toISOString()],
+    );
+    return { status: 201, body: { ...this.view((await this.row(id))!), warnings: result.warnings }, headers: { location: `/v1/change-sets/${id}` } };
   }
 
   /**
    * `POST /v1/change-sets/{id}/apply`: the whole set or nothing. The first call decides and
    * stores the outcome; every later call answers it again.
    */
-  apply(actor: User, id: string): WriteResult {
-    const r = this.found(actor, id);
+  async apply(actor: User, id: string): Promise<WriteResult> {
+    const r = await this.found(actor, id);
     const now = this.clock();
     if (r.status === 'applied') return { status: 200, body: this.view(r) };
     if (r.status === 'refused') return refusal(this.view(r));
@@ -163,19 +163,17 @@ export class ChangeSets {
     const entries = JSON.parse(r.entries) as ChangeSetEntry[];
     const { changes, keyOf } = flatten(entries);
     // Every object the set writes is marked as managed by the workspace that planned it.
-    const outcome = this.service.applyChanges({ ...actor, managedBy: r.managed_by }, changes);
+    const outcome = await this.service.applyChanges({ ...actor, managedBy: r.managed_by }, changes);
     const warnings = diagnosticsOf(outcome.warnings, keyOf);
     if (outcome.errors.length > 0) {
       const result = { errors: diagnosticsOf(outcome.errors, keyOf), warnings };
-      this.store.sql("UPDATE change_sets SET status = 'refused', result = ? WHERE id = ?").run(JSON.stringify(result), id);
-      return refusal(this.view(this.row(id)!));
+      await this.store.run("UPDATE change_sets SET status = 'refused', result = ? WHERE id = ?", [JSON.stringify(result), id]);
+      return refusal(this.view((await this.row(id))!));
     }
     const results: Record<string, ChangeResult> = {};
     outcome.results.forEach((res, i) => (results[keyOf[i]] = { ...results[keyOf[i]], ...res }));
-    this.store
-      .sql("UPDATE change_sets SET status = 'applied', result = ?, applied_at = ? WHERE id = ?")
-      .run(JSON.stringify({ errors: [], warnings, results }), now.toISOString(), id);
-    return { status: 200, body: this.view(this.row(id)!) };
+    await this.store.run("UPDATE change_sets SET status = 'applied', result = ?, applied_at = ? WHERE id = ?", [JSON.stringify({ errors: [], warnings, results }), now.toISOString(), id]);
+    return { status: 200, body: this.view((await this.row(id))!) };
   }
 }
 

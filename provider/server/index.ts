@@ -7,12 +7,15 @@ import { buildApp } from './app';
 import { closeGracefully } from './ops';
 import { seedDemo } from './demo';
 import { BillingService } from './service';
-import { Store } from './store';
+import { openStore, type Store } from './store';
 
 export interface ServerOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. Default 8787. */
   port?: number;
-  /** SQLite file, or `:memory:`. Default `./cloudbilling.db`. */
+  /**
+   * The store: a `postgres://USER@HOST:PORT/DB` URL selects PostgreSQL (store-pg.ts);
+   * anything else is an SQLite file, or `:memory:`. Default `./cloudbilling.db`.
+   */
   dbFile?: string;
   /** Domain name (and main group name) on first start. Default `example`. */
   domain?: string;
@@ -52,15 +55,15 @@ export interface RunningServer {
 export const DEFAULTS = { port: 8787, dbFile: './cloudbilling.db', domain: 'example', adminEmail: 'admin@example.com', rateLimit: 1000 } as const;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const store = new Store({ file: options.dbFile ?? DEFAULTS.dbFile, synchronous: options.synchronous });
+  const store = await openStore({ db: options.dbFile ?? DEFAULTS.dbFile, synchronous: options.synchronous });
   try {
     const service = new BillingService(store);
-    const boot = service.bootstrap({
+    const boot = await service.bootstrap({
       domain: options.domain ?? DEFAULTS.domain,
       adminEmail: options.adminEmail ?? DEFAULTS.adminEmail,
       adminToken: options.adminToken,
     });
-    if (options.demo && boot.created) seedDemo(service);
+    if (options.demo && boot.created) await seedDemo(service);
     const app = await buildApp(service, { rateLimit: options.rateLimit ?? DEFAULTS.rateLimit, logger: options.logger, version: version(), metrics: options.metrics });
     await app.listen({ host: '127.0.0.1', port: options.port ?? DEFAULTS.port });
     const address = app.server.address();
@@ -81,7 +84,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       },
     };
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
 }
@@ -100,5 +103,5 @@ function version(): string {
 
 export { buildApp } from './app';
 export { BillingService } from './service';
-export { Store } from './store';
+export { Store, openStore } from './store';
 export { isApiError, ApiError } from './errors';

@@ -54,7 +54,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   app.get('/v1/billing-groups/:id', { schema: { ...doc('groups', 'One billing group (ETag)'), params: S.idParams, response: S.replies(200, R.group) } }, async (req, reply) => {
-    const g = service.getGroup(req.actor, (req.params as IdParams).id);
+    const g = await service.getGroup(req.actor, (req.params as IdParams).id);
     reply.header('etag', etagOf(g));
     return g;
   });
@@ -80,7 +80,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   app.get('/v1/billing-groups/:id/projects', { schema: { ...doc('groups', 'Projects linked to a group'), params: S.idParams, response: S.replies(200, R.projects) } }, async (req) => ({
-    items: service.groupProjects(req.actor, (req.params as IdParams).id),
+    items: await service.groupProjects(req.actor, (req.params as IdParams).id),
   }));
 
   // ---- projects and links
@@ -113,7 +113,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
     write(req, reply, () => service.createUser(req.actor, req.body as { email: string; name: string; role?: 'billing_admin' | null })),
   );
   app.get('/v1/billing-groups/:id/permissions', { schema: { ...doc('permissions', "A group's members"), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
-    items: service.groupPermissions(req.actor, (req.params as IdParams).id),
+    items: await service.groupPermissions(req.actor, (req.params as IdParams).id),
   }));
   app.put(
     '/v1/billing-groups/:id/permissions/:userId',
@@ -134,7 +134,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // ---- credits
   app.get('/v1/billing-groups/:id/credits', { schema: { ...doc('credits', "A group's credits"), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
-    items: service.groupCredits(req.actor, (req.params as IdParams).id),
+    items: await service.groupCredits(req.actor, (req.params as IdParams).id),
   }));
   app.post(
     '/v1/billing-groups/:id/credits',
@@ -166,7 +166,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
   app.get('/v1/billing-groups/:id/invoices', { schema: { ...doc('invoices', "A group's invoices"), params: S.idParams, response: S.replies(200, R.list) } }, async (req) => ({
-    items: service.groupInvoices(req.actor, (req.params as IdParams).id),
+    items: await service.groupInvoices(req.actor, (req.params as IdParams).id),
   }));
   app.get(
     '/v1/invoices/:id',
@@ -179,7 +179,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const inv = service.getInvoice(req.actor, (req.params as IdParams).id);
+      const inv = await service.getInvoice(req.actor, (req.params as IdParams).id);
       if ((req.query as { format?: string }).format === 'csv') {
         return reply
           .type('text/csv; charset=utf-8')
@@ -215,7 +215,7 @@ export function registerRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
   app.get('/v1/change-sets', { schema: { ...doc('plan', "A workspace's change sets, newest first"), querystring: S.changeSetQuery, response: S.replies(200, R.list) } }, async (req) => {
     const q = req.query as { workspace: string; status?: ChangeSetStatus };
-    return { items: changeSets.list(req.actor, q.workspace, q.status) };
+    return { items: await changeSets.list(req.actor, q.workspace, q.status) };
   });
   app.get('/v1/change-sets/:id', { schema: { ...doc('plan', 'One change set'), params: S.idParams, response: S.replies(200, R.any) } }, async (req) =>
     changeSets.get(req.actor, (req.params as IdParams).id),

@@ -1,9 +1,11 @@
 /**
  * The Billing API's operations, independent of HTTP. Every write that a rule of SPEC §2
  * governs builds its `Change` and calls the domain's `evaluate`; this module never
- * re-implements a rule. Writes must run inside `store.tx` (the HTTP layer does that, so
- * the idempotency record lands in the same transaction); they persist the rows, record
- * the events and then replace the store's in-memory state with `evaluate`'s `next`.
+ * re-implements a rule. Writes must run inside `store.enqueue`/`store.tx` (the HTTP layer
+ * does that, so the idempotency record lands in the same transaction); they persist the
+ * rows, record the events and then replace the transaction's view of the state with
+ * `evaluate`'s `next` (the store publishes it at COMMIT). Methods that touch the database
+ * are async (either store, store.ts); the rules stay synchronous and pure.
  *
  * Access: ids (path and body) are resolved against the caller's view first (visibility.ts:
  * an object the caller cannot see is 404 like an unknown one, and no message names it),
@@ -16,7 +18,7 @@ import { evaluate, firstOfMonth, isValidEmail, normalizeName, stateReadBy } from
 import type { Change, Diagnostic, DomainState, Group, GroupInput, Permission, Project, User } from '../domain/types';
 import { badRequest, conflict, forbidden, notFound, ruleError, ruleViolation } from './errors';
 import { fromMicros, newId, newToken, toMicros } from './ids';
-import { withCounts, type Store, } from './store';
+import { withCounts, type Store } from './store';
 import { API_TEXT } from '../domain/messages';
 import { present, presentPayload, resolve, seesGroup, seesProject, seesUser, visibilityOf, type Visibility } from './visibility';
 
@@ -139,13 +141,15 @@ export class BillingService {
    * when `adminToken` is given it replaces the admin's stored token hash.
    * Returns the admin token when it was generated here (to print once).
    */
-  bootstrap(opts: { domain: string; adminEmail: string; adminToken?: string }): { generatedToken?: string; created: boolean } {
+  bootstrap(opts: { domain: string; adminEmail: string; adminToken?: string }): Promise<{ generatedToken?: string; created: boolean }> {
     const s = this.store;
-    return s.tx(() => {
-      if (s.hasDomain()) {
+    // One transaction under the store's write lock: replicas starting together on a new
+    // database create the domain once.
+    return s.tx(async () => {
+      if (await s.hasDomain()) {
         if (opts.adminToken) {
-          s.setUserToken(s.adminUserId, s.tokenKey(opts.adminToken));
-          s.reload();
+          await s.setUserToken(s.adminUserId, s.tokenKey(opts.adminToken));
+          await s.reload();
         }
         return { created: false };
       }
@@ -153,10 +157,8 @@ export class BillingService {
       const token = opts.adminToken ?? newToken();
       const adminId = newId('user');
       const mainId = newId('group');
-      s.db
-        .prepare('INSERT INTO domain (id, name, main_group_id, sub_group_limit, admin_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(newId('domain'), opts.domain, mainId, DEFAULT_SUB_GROUP_LIMIT, adminId, now);
-      s.insertUser({ id: adminId, email: opts.adminEmail, name: 'Billing admin', role: 'billing_admin' }, s.tokenKey(token), now);
+      await s.insertDomain({ id: newId('domain'), name: opts.domain, mainGroupId: mainId, subGroupLimit: DEFAULT_SUB_GROUP_LIMIT, adminUserId: adminId, at: now });
+      await s.insertUser({ id: adminId, email: opts.adminEmail, name: 'Billing admin', role: 'billing_admin' }, s.tokenKey(token), now);
       const main: Group = {
         id: mainId,
         name: opts.domain,
@@ -172,9 +174,9 @@ export class BillingService {
         projectCount: 0,
         managedBy: null,
       };
-      s.insertGroup(main);
-      s.insertEvent({ billingGroupId: mainId, at: now, actor: adminId, action: 'group.created', target: mainId, before: null, after: groupView(main) });
-      s.reload();
+      await s.insertGroup(main);
+      await s.insertEvent({ billingGroupId: mainId, at: now, actor: adminId, action: 'group.created', target: mainId, before: null, after: groupView(main) });
+      await s.reload();
       return { created: true, generatedToken: opts.adminToken ? undefined : token };
     });
   }
@@ -224,9 +226,9 @@ export class BillingService {
   }
 
   /** A group the caller may read: 404 when unknown or not visible (deleted groups: admins only). */
-  readableGroup(actor: Actor, id: string, opts: { allowDeleted?: boolean } = {}): Group {
+  async readableGroup(actor: Actor, id: string, opts: { allowDeleted?: boolean } = {}): Promise<Group> {
     const v = this.vis(actor);
-    const g = this.store.group(id) ?? (opts.allowDeleted && v.admin ? this.store.deletedGroup(id) : undefined);
+    const g = this.store.group(id) ?? (opts.allowDeleted && v.admin ? await this.store.deletedGroup(id) : undefined);
     return resolve('group', id, g, (x) => seesGroup(v, x.id));
   }
 
@@ -258,7 +260,7 @@ export class BillingService {
     this.store.setState(withCounts(next));
   }
 
-  private event(actor: Actor, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): BillingEvent {
+  private event(actor: Actor, at: string, billingGroupId: string, action: string, target: string, before: unknown, after: unknown): Promise<BillingEvent> {
     return this.store.insertEvent({ billingGroupId, at, actor: actor.id, action, target, before, after, managedBy: actor.managedBy ?? null });
   }
 
@@ -273,12 +275,12 @@ export class BillingService {
     return this.state.groups.filter((g) => seesGroup(v, g.id)).map((g) => present(v, groupView(g)));
   }
 
-  getGroup(actor: Actor, id: string): Group {
-    return present(this.vis(actor), groupView(this.readableGroup(actor, id)));
+  async getGroup(actor: Actor, id: string): Promise<Group> {
+    return present(this.vis(actor), groupView(await this.readableGroup(actor, id)));
   }
 
-  groupProjects(actor: Actor, id: string): Project[] {
-    this.readableGroup(actor, id);
+  async groupProjects(actor: Actor, id: string): Promise<Project[]> {
+    await this.readableGroup(actor, id);
     return this.state.projects.filter((p) => p.billingGroupId === id);
   }
 
@@ -299,15 +301,15 @@ export class BillingService {
     return this.userById(id, actor);
   }
 
-  groupPermissions(actor: Actor, groupId: string): Permission[] {
-    this.readableGroup(actor, groupId);
+  async groupPermissions(actor: Actor, groupId: string): Promise<Permission[]> {
+    await this.readableGroup(actor, groupId);
     return this.state.permissions.filter((p) => p.billingGroupId === groupId);
   }
 
-  snapshot(actor: Actor) {
+  async snapshot(actor: Actor) {
     const admin = this.isAdmin(actor);
     const groupIds = new Set(this.listGroups(actor).map((g) => g.id));
-    const fin = this.store.finance([...groupIds]);
+    const fin = await this.store.finance([...groupIds]);
     const v = this.vis(actor);
     const groups = this.state.groups.filter((g) => groupIds.has(g.id)).map((g) => ({ ...present(v, groupView(g)), finance: fin.get(g.id) }));
     const projects = this.visibleProjects(actor);
@@ -323,8 +325,8 @@ export class BillingService {
   }
 
   /** `POST /v1/plan`: evaluate the changes against the live state (with finance); nothing is applied. */
-  plan(actor: Actor, changes: Change[]): { errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] } {
-    const r = evaluate(this.store.stateWithFinance(), changes, {
+  async plan(actor: Actor, changes: Change[]): Promise<{ errors: ApiDiagnostic[]; warnings: ApiDiagnostic[] }> {
+    const r = evaluate(await this.store.stateWithFinance(), changes, {
       actor: { id: actor.id, role: actor.role, email: actor.email },
       now: this.clock(),
     });
@@ -333,22 +335,22 @@ export class BillingService {
 
   // ---- group writes -------------------------------------------------------------------
 
-  createGroup(actor: Actor, input: GroupInput): WriteResult {
+  async createGroup(actor: Actor, input: GroupInput): Promise<WriteResult> {
     this.requireAdmin(actor);
     const id = newId('group');
     const group: GroupInput = { ...input, paymentMethod: input.paymentMethod ?? null };
     const r = this.check(actor, { op: 'createGroup', group }, this.state, id);
-    this.persistCreate(actor, r.next.groups.find((x) => x.id === id)!, r.nowIso);
+    await this.persistCreate(actor, r.next.groups.find((x) => x.id === id)!, r.nowIso);
     this.commit(r.next);
     const view = groupView(this.store.group(id)!);
     return { status: 201, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view), location: `/v1/billing-groups/${id}` } };
   }
 
-  updateGroup(actor: Actor, id: string, patch: Partial<GroupInput>, expectedVersion?: number): WriteResult {
+  async updateGroup(actor: Actor, id: string, patch: Partial<GroupInput>, expectedVersion?: number): Promise<WriteResult> {
     const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
     const r = this.check(actor, { op: 'updateGroup', id, group: patch, expectedVersion }, this.state);
-    if (!this.persistUpdate(actor, before, r.next.groups.find((x) => x.id === id)!, r.nowIso)) {
+    if (!(await this.persistUpdate(actor, before, r.next.groups.find((x) => x.id === id)!, r.nowIso))) {
       // Nothing changes: no new version, no event.
       return { status: 200, body: { ...groupView(before), warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(before) } };
     }
@@ -357,11 +359,11 @@ export class BillingService {
     return { status: 200, body: { ...view, warnings: warningsOf(r.warnings) }, headers: { etag: etagOf(view) } };
   }
 
-  deleteGroup(actor: Actor, id: string, confirmName: string | undefined): WriteResult {
+  async deleteGroup(actor: Actor, id: string, confirmName: string | undefined): Promise<WriteResult> {
     const before = this.liveGroup(id, actor);
     this.requireAdmin(actor);
-    const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, this.store.stateWithFinance([id]));
-    this.persistDelete(actor, before, r.nowIso, this.state.permissions.filter((x) => x.billingGroupId === id));
+    const r = this.check(actor, { op: 'deleteGroup', id, confirmName: confirmName ?? '' }, await this.store.stateWithFinance([id]));
+    await this.persistDelete(actor, before, r.nowIso, this.state.permissions.filter((x) => x.billingGroupId === id));
     this.commit(r.next);
     return { status: 204 };
   }
@@ -371,63 +373,63 @@ export class BillingService {
   // the caller then commits `next` to the in-memory view. The objects they are given are
   // the fresh ones of `next`; each sets its managed-by mark on it before writing the row.
 
-  private persistCreate(actor: Actor, g: Group, at: string): void {
+  private async persistCreate(actor: Actor, g: Group, at: string): Promise<void> {
     g.managedBy = markAfter(actor, null);
-    this.store.insertGroup(g);
-    this.event(actor, at, g.id, 'group.created', g.id, null, groupView(g));
+    await this.store.insertGroup(g);
+    await this.event(actor, at, g.id, 'group.created', g.id, null, groupView(g));
   }
 
   /** False when nothing writable changes (no new version, no event). */
-  private persistUpdate(actor: Actor, before: Group, after: Group, at: string): boolean {
+  private async persistUpdate(actor: Actor, before: Group, after: Group, at: string): Promise<boolean> {
     after.managedBy = markAfter(actor, before.managedBy);
     const writable = (g: Group) => canonical({ n: g.name, b: g.billingEmails, i: g.invoiceEmails, p: g.paymentMethod, d: g.details, m: g.managedBy ?? null });
     if (writable(after) === writable(before)) return false;
-    this.store.updateGroup(after);
-    this.event(actor, at, after.id, 'group.updated', after.id, groupView(before), groupView(after));
+    await this.store.updateGroup(after);
+    await this.event(actor, at, after.id, 'group.updated', after.id, groupView(before), groupView(after));
     return true;
   }
 
   /** `memberships`: the group's permissions at that moment (they go with it). */
-  private persistDelete(actor: Actor, before: Group, at: string, memberships: Permission[]): void {
+  private async persistDelete(actor: Actor, before: Group, at: string, memberships: Permission[]): Promise<void> {
     const id = before.id;
-    this.store.markGroupDeleted(id, at);
+    await this.store.markGroupDeleted(id, at);
     for (const p of memberships) {
-      this.store.deletePermission(p.userId, p.billingGroupId);
-      this.event(actor, at, id, 'permission.revoked', p.userId, p, null);
+      await this.store.deletePermission(p.userId, p.billingGroupId);
+      await this.event(actor, at, id, 'permission.revoked', p.userId, p, null);
     }
-    const free = this.store.sql("SELECT id FROM credits WHERE billing_group_id = ? AND kind = 'free' AND status = 'active'").all(id) as { id: string }[];
+    const free = await this.store.all<{ id: string }>(`SELECT id FROM credits WHERE billing_group_id = ? AND kind = 'free' AND status = 'active' ORDER BY ${this.store.seq}`, [id]);
     for (const c of free) {
-      const beforeCredit = this.creditById(c.id);
-      this.store.sql("UPDATE credits SET status = 'forfeited', updated_at = ? WHERE id = ?").run(at, c.id);
-      this.event(actor, at, id, 'credit.forfeited', c.id, beforeCredit, this.creditById(c.id));
+      const beforeCredit = await this.creditById(c.id);
+      await this.store.run("UPDATE credits SET status = 'forfeited', updated_at = ? WHERE id = ?", [at, c.id]);
+      await this.event(actor, at, id, 'credit.forfeited', c.id, beforeCredit, await this.creditById(c.id));
     }
-    this.event(actor, at, id, 'group.deleted', id, groupView(before), null);
+    await this.event(actor, at, id, 'group.deleted', id, groupView(before), null);
   }
 
   /**
    * False when the project stays where it is. `op` is the change that moved it: an IaC
    * `unlink` (a deleted link resource) leaves the project unmanaged in main.
    */
-  private persistMove(actor: Actor, before: Project, after: Project, at: string, op: 'link' | 'unlink'): boolean {
+  private async persistMove(actor: Actor, before: Project, after: Project, at: string, op: 'link' | 'unlink'): Promise<boolean> {
     if (after.billingGroupId === before.billingGroupId) return false;
     after.managedBy = op === 'unlink' && actor.managedBy ? null : markAfter(actor, before.managedBy);
-    this.store.moveProject(after);
+    await this.store.moveProject(after);
     const b = { billingGroupId: before.billingGroupId, effectiveFrom: before.effectiveFrom };
     const a = { billingGroupId: after.billingGroupId, effectiveFrom: after.effectiveFrom };
-    this.event(actor, at, before.billingGroupId, 'project.unlinked', before.id, b, a);
-    this.event(actor, at, after.billingGroupId, 'project.linked', before.id, b, a);
+    await this.event(actor, at, before.billingGroupId, 'project.unlinked', before.id, b, a);
+    await this.event(actor, at, after.billingGroupId, 'project.linked', before.id, b, a);
     return true;
   }
 
-  private persistGrant(actor: Actor, p: Permission): void {
+  private async persistGrant(actor: Actor, p: Permission): Promise<void> {
     p.managedBy = markAfter(actor, null);
-    this.store.insertPermission(p);
-    this.event(actor, p.createdAt, p.billingGroupId, 'permission.granted', p.userId, null, p);
+    await this.store.insertPermission(p);
+    await this.event(actor, p.createdAt, p.billingGroupId, 'permission.granted', p.userId, null, p);
   }
 
-  private persistRevoke(actor: Actor, existing: Permission, at: string): void {
-    this.store.deletePermission(existing.userId, existing.billingGroupId);
-    this.event(actor, at, existing.billingGroupId, 'permission.revoked', existing.userId, existing, null);
+  private async persistRevoke(actor: Actor, existing: Permission, at: string): Promise<void> {
+    await this.store.deletePermission(existing.userId, existing.billingGroupId);
+    await this.event(actor, at, existing.billingGroupId, 'permission.revoked', existing.userId, existing, null);
   }
 
   /**
@@ -437,10 +439,10 @@ export class BillingService {
    * the list's order: creates, updates, moves, grants, revokes, deletes. Nothing is
    * written when there is an error. `results[i]` is what change `i` produced.
    */
-  applyChanges(actor: Actor, changes: Change[]): { errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] } {
+  async applyChanges(actor: Actor, changes: Change[]): Promise<{ errors: Diagnostic[]; warnings: Diagnostic[]; results: ChangeResult[] }> {
     const now = this.clock();
     const at = now.toISOString();
-    const before = this.store.stateWithFinance();
+    const before = await this.store.stateWithFinance();
     const ids = changes.map((c) => (c.op === 'createGroup' ? (c.id ?? newId('group')) : ''));
     const r = evaluate(before, changes, { actor: { id: actor.id, role: actor.role, email: actor.email }, now, newId: (i) => ids[i] });
     if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings, results: [] };
@@ -450,47 +452,49 @@ export class BillingService {
     const results: ChangeResult[] = changes.map(() => ({}));
     const nextGroup = (id: string) => next.groups.find((g) => g.id === id);
     const nextProject = (id: string) => next.projects.find((p) => p.id === id)!;
-    const phase = (ops: Change['op'][], fn: (c: Change, i: number) => void) => changes.forEach((c, i) => ops.includes(c.op) && fn(c, i));
+    const phase = async (ops: Change['op'][], fn: (c: Change, i: number) => Promise<void>) => {
+      for (let i = 0; i < changes.length; i++) if (ops.includes(changes[i].op)) await fn(changes[i], i);
+    };
     // Creates first: links and grants of the set may name the new groups.
-    phase(['createGroup'], (_c, i) => this.persistCreate(actor, nextGroup(ids[i])!, at));
-    phase(['updateGroup'], (c) => {
+    await phase(['createGroup'], (_c, i) => this.persistCreate(actor, nextGroup(ids[i])!, at));
+    await phase(['updateGroup'], async (c) => {
       if (c.op !== 'updateGroup') return;
       const b = liveBefore.groups.find((g) => g.id === c.id)!;
-      this.persistUpdate(actor, b, nextGroup(c.id)!, at);
+      await this.persistUpdate(actor, b, nextGroup(c.id)!, at);
     });
     const moved = new Set<string>();
-    phase(['link', 'unlink'], (c) => {
+    await phase(['link', 'unlink'], async (c) => {
       if (c.op !== 'link' && c.op !== 'unlink') return;
       if (moved.has(c.projectId)) return;
       moved.add(c.projectId);
-      this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at, c.op);
+      await this.persistMove(actor, liveBefore.projects.find((p) => p.id === c.projectId)!, nextProject(c.projectId), at, c.op);
     });
     const permKey = (u: string, g: string) => `${u}\u0000${g}`;
     const had = new Map(liveBefore.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
     const will = new Map(next.permissions.map((p) => [permKey(p.userId, p.billingGroupId), p]));
-    phase(['grant'], (c, i) => {
+    await phase(['grant'], async (c, i) => {
       if (c.op !== 'grant') return;
       const gid = c.billingGroupId ?? next.groups.find((g) => normalizeName(g.name) === normalizeName(c.billingGroupName ?? ''))?.id;
       const p = gid === undefined ? undefined : will.get(permKey(c.userId, gid));
       if (p && !had.has(permKey(p.userId, p.billingGroupId))) {
-        this.persistGrant(actor, p);
+        await this.persistGrant(actor, p);
         had.set(permKey(p.userId, p.billingGroupId), p);
       }
       results[i].permission = p;
     });
-    phase(['revoke'], (c) => {
+    await phase(['revoke'], async (c) => {
       if (c.op !== 'revoke' || c.billingGroupId === undefined) return;
       const key = permKey(c.userId, c.billingGroupId);
       const p = had.get(key);
       if (p && !will.has(key) && !createdIds.has(c.billingGroupId)) {
-        this.persistRevoke(actor, p, at);
+        await this.persistRevoke(actor, p, at);
         had.delete(key);
       }
     });
-    phase(['deleteGroup'], (c) => {
+    await phase(['deleteGroup'], async (c) => {
       if (c.op !== 'deleteGroup') return;
       const b = liveBefore.groups.find((g) => g.id === c.id);
-      if (b && !nextGroup(c.id)) this.persistDelete(actor, b, at, [...had.values()].filter((p) => p.billingGroupId === c.id));
+      if (b && !nextGroup(c.id)) await this.persistDelete(actor, b, at, [...had.values()].filter((p) => p.billingGroupId === c.id));
     });
     // What each change produced, from the next state.
     changes.forEach((c, i) => {
@@ -508,7 +512,7 @@ export class BillingService {
 
   // ---- links --------------------------------------------------------------------------
 
-  link(actor: Actor, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): WriteResult {
+  link(actor: Actor, projectId: string, body: { billingGroupId: string; allowTransfer?: boolean }): Promise<WriteResult> {
     this.projectById(projectId, actor);
     // A target the caller cannot see is as unknown as a missing one; an unknown target is left
     // to the rules (admins), which report it with its path.
@@ -519,13 +523,13 @@ export class BillingService {
     return this.move(actor, projectId, change);
   }
 
-  unlink(actor: Actor, projectId: string): WriteResult {
+  unlink(actor: Actor, projectId: string): Promise<WriteResult> {
     this.projectById(projectId, actor);
     this.requireAdmin(actor);
     return this.move(actor, projectId, { op: 'unlink', projectId });
   }
 
-  private move(actor: Actor, projectId: string, change: Change): WriteResult {
+  private async move(actor: Actor, projectId: string, change: Change): Promise<WriteResult> {
     const before = this.store.project(projectId)!;
     // Judged on the slice of the state a move reads (its project and the groups): O(groups),
     // not O(projects). The next state is merged here.
@@ -538,13 +542,13 @@ export class BillingService {
       effectiveFrom: after.effectiveFrom,
       warnings: warningsOf(r.warnings),
     };
-    if (this.persistMove(actor, before, after, r.nowIso, change.op === 'unlink' ? 'unlink' : 'link')) this.store.replaceProject(after, before.billingGroupId);
+    if (await this.persistMove(actor, before, after, r.nowIso, change.op === 'unlink' ? 'unlink' : 'link')) this.store.replaceProject(after, before.billingGroupId);
     return { status: 200, body };
   }
 
   // ---- permissions --------------------------------------------------------------------
 
-  grant(actor: Actor, groupId: string, userId: string): WriteResult {
+  async grant(actor: Actor, groupId: string, userId: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     this.userById(userId, actor);
     this.requireAdmin(actor);
@@ -553,12 +557,12 @@ export class BillingService {
     const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
     if (existing) return { status: 200, body: { ...existing, warnings: warningsOf(r.warnings) } };
     const p: Permission = { userId, billingGroupId: groupId, createdAt: r.nowIso };
-    this.persistGrant(actor, p);
+    await this.persistGrant(actor, p);
     this.store.setState({ ...this.state, permissions: [...this.state.permissions, p] });
     return { status: 200, body: { ...p, warnings: warningsOf(r.warnings) } };
   }
 
-  revoke(actor: Actor, groupId: string, userId: string): WriteResult {
+  async revoke(actor: Actor, groupId: string, userId: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     this.userById(userId, actor);
     this.requireAdmin(actor);
@@ -567,26 +571,26 @@ export class BillingService {
     const existing = this.state.permissions.find((p) => p.userId === userId && p.billingGroupId === groupId);
     const body = { userId, billingGroupId: groupId, warnings: warningsOf(r.warnings) };
     if (!existing) return { status: 200, body };
-    this.persistRevoke(actor, existing, r.nowIso);
+    await this.persistRevoke(actor, existing, r.nowIso);
     this.store.setState({ ...this.state, permissions: this.state.permissions.filter((x) => x !== existing) });
     return { status: 200, body };
   }
 
   // ---- projects and users -------------------------------------------------------------
 
-  createProject(actor: Actor, name: string): WriteResult {
+  async createProject(actor: Actor, name: string): Promise<WriteResult> {
     this.requireAdmin(actor);
     const now = this.clock();
     const nowIso = now.toISOString();
     const mainId = this.state.domain.mainGroupId;
     const p: Project = { id: newId('project'), name, billingGroupId: mainId, effectiveFrom: firstOfMonth(now), createdAt: nowIso, managedBy: null };
-    this.store.insertProject(p);
-    this.event(actor, nowIso, mainId, 'project.created', p.id, null, { billingGroupId: mainId, effectiveFrom: p.effectiveFrom });
+    await this.store.insertProject(p);
+    await this.event(actor, nowIso, mainId, 'project.created', p.id, null, { billingGroupId: mainId, effectiveFrom: p.effectiveFrom });
     this.commit({ ...this.state, projects: [...this.state.projects, p] });
     return { status: 201, body: { ...p, warnings: [] }, headers: { location: `/v1/projects/${p.id}` } };
   }
 
-  createUser(actor: Actor, body: { email: string; name: string; role?: 'billing_admin' | null }): WriteResult {
+  async createUser(actor: Actor, body: { email: string; name: string; role?: 'billing_admin' | null }): Promise<WriteResult> {
     this.requireAdmin(actor);
     if (!isValidEmail(body.email)) throw ruleViolation('EMAIL_INVALID', { email: body.email }, ['email']);
     const lower = body.email.toLowerCase();
@@ -597,7 +601,7 @@ export class BillingService {
     const token = newToken();
     const u: User = { id: newId('user'), email: body.email, name: body.name, role: body.role ?? null };
     const hash = this.store.tokenKey(token);
-    this.store.insertUser(u, hash, nowIso);
+    await this.store.insertUser(u, hash, nowIso);
     this.store.tokens = new Map(this.store.tokens).set(hash, u.id);
     this.commit({ ...this.state, users: [...this.state.users, u] });
     return { status: 201, body: { ...u, token, warnings: [] }, headers: { location: `/v1/users/${u.id}` } };
@@ -605,7 +609,7 @@ export class BillingService {
 
   // ---- usage and invoices -------------------------------------------------------------
 
-  recordUsage(actor: Actor, body: { projectId: string; service: string; amount: number; at?: string }): WriteResult {
+  async recordUsage(actor: Actor, body: { projectId: string; service: string; amount: number; at?: string }): Promise<WriteResult> {
     const p = this.projectById(body.projectId, actor, ['projectId']);
     this.requireAdmin(actor);
     const now = this.clock();
@@ -624,133 +628,151 @@ export class BillingService {
     if (micros <= 0) throw badRequest('"amount" must be a positive number with at most 6 decimals.', { path: ['amount'] });
     const id = newId('usage');
     const atIso = at.toISOString();
-    this.store
-      .sql('INSERT INTO usage (id, project_id, billing_group_id, service, amount, at, period, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, p.id, p.billingGroupId, body.service, micros, atIso, atIso.slice(0, 7), now.toISOString());
+    await this.store.run('INSERT INTO usage (id, project_id, billing_group_id, service, amount, at, period, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      id,
+      p.id,
+      p.billingGroupId,
+      body.service,
+      micros,
+      atIso,
+      atIso.slice(0, 7),
+      now.toISOString(),
+    ]);
     return {
       status: 201,
       body: { id, projectId: p.id, billingGroupId: p.billingGroupId, service: body.service, amount: fromMicros(micros), at: atIso, warnings: [] },
     };
   }
 
-  closePeriod(actor: Actor, period: string): WriteResult {
+  async closePeriod(actor: Actor, period: string): Promise<WriteResult> {
     if (!PERIOD_RE.test(period)) throw badRequest(`Billing period ${JSON.stringify(period)} is not YYYY-MM (e.g. 2026-03).`, { path: ['period'] });
     this.requireAdmin(actor);
     const nowIso = this.clock().toISOString();
-    const rows = this.store
-      .sql(
+    const rows = (
+      await this.store.all<{ g: string; p: string; s: string; a: number }>(
         `SELECT billing_group_id AS g, project_id AS p, service AS s, SUM(amount) AS a FROM usage
          WHERE invoice_id IS NULL AND period = ? GROUP BY billing_group_id, project_id, service ORDER BY billing_group_id, project_id, service`,
+        [period],
       )
-      .all(period) as { g: string; p: string; s: string; a: number }[];
+    ).map((r) => ({ ...r, a: Number(r.a) }));
     const byGroup = new Map<string, typeof rows>();
     for (const r of rows) byGroup.set(r.g, [...(byGroup.get(r.g) ?? []), r]);
     const invoices: Invoice[] = [];
     for (const [groupId, lines] of byGroup) {
       const id = newId('invoice');
       const total = lines.reduce((s, l) => s + l.a, 0);
-      this.store
-        .sql("INSERT INTO invoices (id, billing_group_id, period, total, status, created_at) VALUES (?, ?, ?, ?, 'open', ?)")
-        .run(id, groupId, period, total, nowIso);
-      for (const l of lines) this.store.sql('INSERT INTO invoice_lines (invoice_id, project_id, service, amount) VALUES (?, ?, ?, ?)').run(id, l.p, l.s, l.a);
-      this.store.sql('UPDATE usage SET invoice_id = ? WHERE invoice_id IS NULL AND period = ? AND billing_group_id = ?').run(id, period, groupId);
-      const inv = this.invoiceById(id)!;
-      this.event(actor, nowIso, groupId, 'invoice.created', id, null, { period, total: inv.total, status: inv.status });
+      await this.store.run("INSERT INTO invoices (id, billing_group_id, period, total, status, created_at) VALUES (?, ?, ?, ?, 'open', ?)", [id, groupId, period, total, nowIso]);
+      for (const l of lines) await this.store.run('INSERT INTO invoice_lines (invoice_id, project_id, service, amount) VALUES (?, ?, ?, ?)', [id, l.p, l.s, l.a]);
+      await this.store.run('UPDATE usage SET invoice_id = ? WHERE invoice_id IS NULL AND period = ? AND billing_group_id = ?', [id, period, groupId]);
+      const inv = (await this.invoiceById(id))!;
+      await this.event(actor, nowIso, groupId, 'invoice.created', id, null, { period, total: inv.total, status: inv.status });
       invoices.push(inv);
     }
     return { status: 200, body: { period, invoices, warnings: [] } };
   }
 
-  invoiceById(id: string): Invoice | undefined {
-    const r = this.store.sql('SELECT * FROM invoices WHERE id = ?').get(id) as
-      | { id: string; billing_group_id: string; period: string; total: number; status: 'open' | 'paid'; created_at: string; paid_at: string | null }
-      | undefined;
+  async invoiceById(id: string): Promise<Invoice | undefined> {
+    const r = await this.store.get<{ id: string; billing_group_id: string; period: string; total: number; status: 'open' | 'paid'; created_at: string; paid_at: string | null }>(
+      'SELECT * FROM invoices WHERE id = ?',
+      [id],
+    );
     if (!r) return undefined;
     const lines = (
-      this.store.sql('SELECT project_id, service, amount FROM invoice_lines WHERE invoice_id = ? ORDER BY project_id, service').all(id) as {
-        project_id: string;
-        service: string;
-        amount: number;
-      }[]
-    ).map((l) => ({ projectId: l.project_id, service: l.service, amount: fromMicros(l.amount) }));
-    return { id: r.id, billingGroupId: r.billing_group_id, period: r.period, lines, total: fromMicros(r.total), status: r.status, createdAt: r.created_at, paidAt: r.paid_at };
+      await this.store.all<{ project_id: string; service: string; amount: number }>(
+        'SELECT project_id, service, amount FROM invoice_lines WHERE invoice_id = ? ORDER BY project_id, service',
+        [id],
+      )
+    ).map((l) => ({ projectId: l.project_id, service: l.service, amount: fromMicros(Number(l.amount)) }));
+    return { id: r.id, billingGroupId: r.billing_group_id, period: r.period, lines, total: fromMicros(Number(r.total)), status: r.status, createdAt: r.created_at, paidAt: r.paid_at };
   }
 
   /** An invoice as `actor` sees it: 404 when unknown or of a group the caller cannot see. */
-  getInvoice(actor: Actor, id: string): Invoice {
-    const inv = this.invoiceById(id);
+  async getInvoice(actor: Actor, id: string): Promise<Invoice> {
+    const inv = await this.invoiceById(id);
     if (!inv || !this.canSeeGroup(actor, inv.billingGroupId)) throw notFound(API_TEXT.invoiceNotFound(id));
     return inv;
   }
 
-  groupInvoices(actor: Actor, groupId: string): Invoice[] {
-    this.readableGroup(actor, groupId, { allowDeleted: true });
-    const ids = this.store.sql('SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, rowid').all(groupId) as { id: string }[];
-    return ids.map((r) => this.invoiceById(r.id)!);
+  async groupInvoices(actor: Actor, groupId: string): Promise<Invoice[]> {
+    await this.readableGroup(actor, groupId, { allowDeleted: true });
+    const ids = await this.store.all<{ id: string }>(`SELECT id FROM invoices WHERE billing_group_id = ? ORDER BY period, ${this.store.seq}`, [groupId]);
+    const out: Invoice[] = [];
+    for (const r of ids) out.push((await this.invoiceById(r.id))!);
+    return out;
   }
 
-  payInvoice(actor: Actor, id: string): WriteResult {
-    const inv = this.getInvoice(actor, id);
+  async payInvoice(actor: Actor, id: string): Promise<WriteResult> {
+    const inv = await this.getInvoice(actor, id);
     this.requireAdmin(actor);
     if (inv.status === 'paid') throw conflict(`Invoice ${id} is already paid (at ${inv.paidAt}).`);
     const nowIso = this.clock().toISOString();
-    this.store.sql("UPDATE invoices SET status = 'paid', paid_at = ? WHERE id = ?").run(nowIso, id);
-    const after = this.invoiceById(id)!;
-    this.event(actor, nowIso, inv.billingGroupId, 'invoice.paid', id, { status: 'open' }, { status: 'paid', total: after.total });
+    await this.store.run("UPDATE invoices SET status = 'paid', paid_at = ? WHERE id = ?", [nowIso, id]);
+    const after = (await this.invoiceById(id))!;
+    await this.event(actor, nowIso, inv.billingGroupId, 'invoice.paid', id, { status: 'open' }, { status: 'paid', total: after.total });
     return { status: 200, body: { ...after, warnings: [] } };
   }
 
   // ---- credits ------------------------------------------------------------------------
 
-  creditById(id: string): Credit | undefined {
-    const r = this.store.sql('SELECT * FROM credits WHERE id = ?').get(id) as
-      | { id: string; billing_group_id: string; code: string; kind: 'free' | 'paid'; amount: number; status: Credit['status']; created_at: string }
-      | undefined;
+  async creditById(id: string): Promise<Credit | undefined> {
+    const r = await this.store.get<{ id: string; billing_group_id: string; code: string; kind: 'free' | 'paid'; amount: number; status: Credit['status']; created_at: string }>(
+      'SELECT * FROM credits WHERE id = ?',
+      [id],
+    );
     if (!r) return undefined;
-    return { id: r.id, billingGroupId: r.billing_group_id, code: r.code, kind: r.kind, amount: fromMicros(r.amount), status: r.status, createdAt: r.created_at };
+    return { id: r.id, billingGroupId: r.billing_group_id, code: r.code, kind: r.kind, amount: fromMicros(Number(r.amount)), status: r.status, createdAt: r.created_at };
   }
 
-  groupCredits(actor: Actor, groupId: string): Credit[] {
-    this.readableGroup(actor, groupId, { allowDeleted: true });
-    const ids = this.store.sql('SELECT id FROM credits WHERE billing_group_id = ? ORDER BY rowid').all(groupId) as { id: string }[];
-    return ids.map((r) => this.creditById(r.id)!);
+  async groupCredits(actor: Actor, groupId: string): Promise<Credit[]> {
+    await this.readableGroup(actor, groupId, { allowDeleted: true });
+    const ids = await this.store.all<{ id: string }>(`SELECT id FROM credits WHERE billing_group_id = ? ORDER BY ${this.store.seq}`, [groupId]);
+    const out: Credit[] = [];
+    for (const r of ids) out.push((await this.creditById(r.id))!);
+    return out;
   }
 
-  claimCredit(actor: Actor, groupId: string, code: string): WriteResult {
+  async claimCredit(actor: Actor, groupId: string, code: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
     this.requireAdmin(actor);
     const { kind, amount } = parseCreditCode(code);
     const key = code.toUpperCase();
-    const taken = this.store.sql('SELECT id FROM credits WHERE code_key = ?').get(key) as { id: string } | undefined;
+    const taken = await this.store.get<{ id: string }>('SELECT id FROM credits WHERE code_key = ?', [key]);
     if (taken) throw conflict(`Credit code ${JSON.stringify(code)} has already been claimed in this domain (credit ${taken.id}). A code can be claimed once.`, { path: ['code'] });
     const id = newId('credit');
     const nowIso = this.clock().toISOString();
-    this.store
-      .sql("INSERT INTO credits (id, billing_group_id, code, code_key, kind, amount, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)")
-      .run(id, groupId, code, key, kind, toMicros(amount), nowIso, nowIso);
-    const c = this.creditById(id)!;
-    this.event(actor, nowIso, groupId, 'credit.claimed', id, null, c);
+    await this.store.run("INSERT INTO credits (id, billing_group_id, code, code_key, kind, amount, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)", [
+      id,
+      groupId,
+      code,
+      key,
+      kind,
+      toMicros(amount),
+      nowIso,
+      nowIso,
+    ]);
+    const c = (await this.creditById(id))!;
+    await this.event(actor, nowIso, groupId, 'credit.claimed', id, null, c);
     return { status: 201, body: { ...c, warnings: [] } };
   }
 
-  refundCredit(actor: Actor, groupId: string, creditId: string): WriteResult {
+  async refundCredit(actor: Actor, groupId: string, creditId: string): Promise<WriteResult> {
     this.liveGroup(groupId, actor);
-    const c = this.creditById(creditId);
+    const c = await this.creditById(creditId);
     if (!c || c.billingGroupId !== groupId) throw notFound(API_TEXT.creditNotFound(creditId, groupId));
     this.requireAdmin(actor);
     if (c.kind !== 'paid') throw conflict(`Credit ${creditId} is a free credit; only paid credits can be refunded.`);
     if (c.status !== 'active') throw conflict(`Credit ${creditId} is already ${c.status}.`);
     const nowIso = this.clock().toISOString();
-    this.store.sql("UPDATE credits SET status = 'refunded', updated_at = ? WHERE id = ?").run(nowIso, creditId);
-    const after = this.creditById(creditId)!;
-    this.event(actor, nowIso, groupId, 'credit.refunded', creditId, c, after);
+    await this.store.run("UPDATE credits SET status = 'refunded', updated_at = ? WHERE id = ?", [nowIso, creditId]);
+    const after = (await this.creditById(creditId))!;
+    await this.event(actor, nowIso, groupId, 'credit.refunded', creditId, c, after);
     return { status: 200, body: { ...after, warnings: [] } };
   }
 
   // ---- events -------------------------------------------------------------------------
 
-  groupEvents(actor: Actor, groupId: string, limit: number, cursor?: string): { items: BillingEvent[]; nextCursor?: string } {
-    this.readableGroup(actor, groupId, { allowDeleted: true });
+  async groupEvents(actor: Actor, groupId: string, limit: number, cursor?: string): Promise<{ items: BillingEvent[]; nextCursor?: string }> {
+    await this.readableGroup(actor, groupId, { allowDeleted: true });
     let before = Number.MAX_SAFE_INTEGER;
     if (cursor !== undefined) {
       const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
@@ -758,9 +780,7 @@ export class BillingService {
       if (!m) throw badRequest('The cursor is not valid. Pass the nextCursor of a previous page unchanged.', { path: ['cursor'] });
       before = Number(m[1]);
     }
-    const rows = this.store
-      .sql('SELECT seq, id, billing_group_id, at, actor, action, target, before, after, managed_by FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
-      .all(groupId, before, limit + 1) as {
+    const rows = await this.store.all<{
       seq: number;
       id: string;
       billing_group_id: string;
@@ -771,7 +791,11 @@ export class BillingService {
       before: string | null;
       after: string | null;
       managed_by: string | null;
-    }[];
+    }>('SELECT seq, id, billing_group_id, at, actor, action, target, before, after, managed_by FROM events WHERE billing_group_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?', [
+      groupId,
+      before,
+      limit + 1,
+    ]);
     const page = rows.slice(0, limit);
     const v = this.vis(actor);
     const items = page.map((r) => ({
@@ -786,7 +810,7 @@ export class BillingService {
       managedBy: r.managed_by,
     }));
     const out: { items: BillingEvent[]; nextCursor?: string } = { items };
-    if (rows.length > limit) out.nextCursor = Buffer.from(`e:${page[page.length - 1].seq}`).toString('base64url');
+    if (rows.length > limit) out.nextCursor = Buffer.from(`e:${Number(page[page.length - 1].seq)}`).toString('base64url');
     return out;
   }
 }

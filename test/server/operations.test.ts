@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startServer } from '../../provider/server';
 import { startServe } from '../helpers/serve-process';
 import { client, expectError, expectOk } from './client';
+import type { SqliteStore } from '../../provider/server/store-sqlite';
 
 let dir: string;
 beforeAll(() => {
@@ -130,7 +131,7 @@ test('GET /v1/ready is 503 in the error shape with Retry-After when the store do
   try {
     const anon = client(server.url, undefined);
     expect(expectOk(await anon.get('/v1/ready'))).toEqual({ status: 'ready' });
-    server.service.store.db.close();
+    (server.service.store as SqliteStore).db.close();
     const res = await anon.get('/v1/ready');
     expectError(res, 503, 'UNAVAILABLE');
     expect(res.headers['retry-after']).toBe('5');

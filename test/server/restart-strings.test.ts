@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '../../provider/server/ids';
-import { Store } from '../../provider/server/store';
+import { SqliteStore } from '../../provider/server/store-sqlite';
 import { BillingService } from '../../provider/server/service';
 import { expectOk, Fixture, PM } from './client';
 
@@ -100,21 +100,21 @@ test('every accepted string reads back byte-identical after a restart; no token 
   }
 }, 120_000);
 
-test('a token hashed with plain SHA-256 (before migration 3) still works and is re-keyed on first use', () => {
+test('a token hashed with plain SHA-256 (before migration 3) still works and is re-keyed on first use', async () => {
   const file = join(dir, 'legacy.db');
-  const s1 = new Store({ file });
-  new BillingService(s1).bootstrap({ domain: 'legacy', adminEmail: 'admin@example.com', adminToken: 'legacy-admin-token' });
+  const s1 = await SqliteStore.open({ file });
+  await new BillingService(s1).bootstrap({ domain: 'legacy', adminEmail: 'admin@example.com', adminToken: 'legacy-admin-token' });
   s1.db.prepare("UPDATE users SET token_hash = ?, token_scheme = 'sha256'").run(sha256('legacy-admin-token'));
-  s1.close();
-  const s2 = new Store({ file });
+  await s1.close();
+  const s2 = await SqliteStore.open({ file });
   try {
-    expect(s2.userByToken('wrong-token')).toBeUndefined();
-    expect(s2.userByToken('legacy-admin-token')?.role).toBe('billing_admin');
+    expect(await s2.userByToken('wrong-token')).toBeUndefined();
+    expect((await s2.userByToken('legacy-admin-token'))?.role).toBe('billing_admin');
     const row = s2.db.prepare('SELECT token_hash, token_scheme FROM users').get() as { token_hash: string; token_scheme: string };
     expect(row).toEqual({ token_hash: s2.tokenKey('legacy-admin-token'), token_scheme: 'hmac' });
-    expect(s2.userByToken('legacy-admin-token')?.role).toBe('billing_admin');
+    expect((await s2.userByToken('legacy-admin-token'))?.role).toBe('billing_admin');
   } finally {
-    s2.close();
+    await s2.close();
   }
   // Nothing else opened the file in between: the re-keyed hash is on disk.
   const db = new Database(file, { readonly: true });

@@ -1,0 +1,2 @@
+/** jest globalSetup: pg-global.ts. */
+export { setup as default } from './pg-global';

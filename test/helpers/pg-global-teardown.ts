@@ -1,0 +1,2 @@
+/** jest globalTeardown: pg-global.ts. */
+export { teardown as default } from './pg-global';
