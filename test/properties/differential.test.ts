@@ -167,32 +167,36 @@ function unwrap<T>(r: { status: number; body?: unknown }): T {
 }
 
 /** The live domain of the case, as the last apply left it (before the outside moves). */
-function seed(service: BillingService, c: Case): Seeded {
+async function seed(service: BillingService, c: Case): Promise<Seeded> {
   const admin = service.store.state.users.find((u) => u.role === 'billing_admin')!;
-  const mainId = service.domain().mainGroupId;
-  unwrap(service.updateGroup(admin, mainId, { paymentMethod: CARD }));
+  const mainId = service.store.state.domain.mainGroupId;
+  unwrap(await service.updateGroup(admin, mainId, { paymentMethod: CARD }));
   const contacts = { billingEmails: ['billing@example.com'], invoiceEmails: ['tax@example.com'], paymentMethod: CARD };
-  const subIds = c.subs.map((_s, i) => unwrap<{ id: string }>(service.createGroup(admin, { name: subName(i), ...contacts })).id);
-  for (let i = 0; i < c.filler; i++) unwrap(service.createGroup(admin, { name: `Filler ${i}`, ...contacts }));
-  const projectIds = c.projects.map((p, i) => {
-    const id = unwrap<{ id: string }>(service.createProject(admin, `p${i}`)).id;
-    if (p.in >= 0) unwrap(service.link(admin, id, { billingGroupId: subIds[p.in] }));
-    return id;
-  });
-  const userIds = [0, 1].map((i) => unwrap<{ id: string }>(service.createUser(admin, { email: `u${i}@example.com`, name: `U${i}` })).id);
-  for (const p of c.perms) unwrap(service.grant(admin, subIds[p.group], userIds[p.user]));
-  if (!c.mainPay) unwrap(service.updateGroup(admin, mainId, { paymentMethod: null }));
+  const subIds: string[] = [];
+  for (let i = 0; i < c.subs.length; i++) subIds.push(unwrap<{ id: string }>(await service.createGroup(admin, { name: subName(i), ...contacts })).id);
+  for (let i = 0; i < c.filler; i++) unwrap(await service.createGroup(admin, { name: `Filler ${i}`, ...contacts }));
+  const projectIds: string[] = [];
+  for (let i = 0; i < c.projects.length; i++) {
+    const id = unwrap<{ id: string }>(await service.createProject(admin, `p${i}`)).id;
+    if (c.projects[i].in >= 0) unwrap(await service.link(admin, id, { billingGroupId: subIds[c.projects[i].in] }));
+    projectIds.push(id);
+  }
+  const userIds: string[] = [];
+  for (const i of [0, 1]) userIds.push(unwrap<{ id: string }>(await service.createUser(admin, { email: `u${i}@example.com`, name: `U${i}` })).id);
+  for (const p of c.perms) unwrap(await service.grant(admin, subIds[p.group], userIds[p.user]));
+  if (!c.mainPay) unwrap(await service.updateGroup(admin, mainId, { paymentMethod: null }));
   return { admin, mainId, subIds, projectIds, userIds };
 }
 
 /** Changes made outside IaC after the last apply. */
-function outsideMoves(service: BillingService, c: Case, s: Seeded): void {
-  c.projects.forEach((p, i) => {
-    if (p.movedTo === undefined) return;
+async function outsideMoves(service: BillingService, c: Case, s: Seeded): Promise<void> {
+  for (let i = 0; i < c.projects.length; i++) {
+    const p = c.projects[i];
+    if (p.movedTo === undefined) continue;
     const to = p.movedTo < 0 ? s.mainId : s.subIds[p.movedTo];
-    if (to === s.mainId) unwrap(service.unlink(s.admin, s.projectIds[i]));
-    else unwrap(service.link(s.admin, s.projectIds[i], { billingGroupId: to, allowTransfer: true }));
-  });
+    if (to === s.mainId) unwrap(await service.unlink(s.admin, s.projectIds[i]));
+    else unwrap(await service.link(s.admin, s.projectIds[i], { billingGroupId: to, allowTransfer: true }));
+  }
 }
 
 // ---- the configuration (what every IaC front end gets) ---------------------------------------------
@@ -337,18 +341,18 @@ interface Outcome {
 async function judge(c: Case): Promise<Outcome> {
   const t = [Date.now()];
   // Store B: the API's whole-change apply of the oracle's change list.
-  const b = world.reset();
-  const sb = seed(b, c);
-  outsideMoves(b, c, sb);
+  const b = await world.reset();
+  const sb = await seed(b, c);
+  await outsideMoves(b, c, sb);
   const api = await apiApply(world, oracle(c, sb));
   const apiEffect = effect(await world.client().getSnapshot());
   t.push(Date.now());
 
   // Store A: every IaC front end.
-  const a = world.reset();
-  const sa = seed(a, c);
+  const a = await world.reset();
+  const sa = await seed(a, c);
   const rs = await configuration(world, c, sa);
-  outsideMoves(a, c, sa);
+  await outsideMoves(a, c, sa);
   t.push(Date.now());
   const synth = cdktfSynth(rs);
   t.push(Date.now());

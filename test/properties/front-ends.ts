@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { App, TerraformStack } from 'cdktf';
 import { BillingClient, isApiError } from '../../provider/client';
-import { BillingService, buildApp, Store } from '../../provider/server';
+import { BillingService, buildApp, openStore, type Store } from '../../provider/server';
 import { resources as tfResources } from '../../provider/terraform/resources';
 import { applyResource, planResource } from '../../provider/terraform/lifecycle';
 import { ChangeSession } from '../../provider/terraform/change-session';
@@ -67,7 +67,7 @@ export class World {
   #close: (() => Promise<void>) | undefined;
 
   async start(): Promise<void> {
-    this.reset();
+    await this.reset();
     // The real app over a service that is always the current one (routes keep their reference).
     const self = this;
     const forward = (target: () => object) =>
@@ -82,11 +82,11 @@ export class World {
   }
 
   /** A fresh `:memory:` store with a new domain: the server now answers from it. */
-  reset(): BillingService {
-    this.#store?.close();
-    this.#store = new Store({ file: ':memory:' });
+  async reset(): Promise<BillingService> {
+    await this.#store?.close();
+    this.#store = await openStore({ db: ':memory:' });
     this.service = new BillingService(this.#store);
-    this.service.bootstrap({ domain: 'example', adminEmail: 'admin@example.com', adminToken: TOKEN });
+    await this.service.bootstrap({ domain: 'example', adminEmail: 'admin@example.com', adminToken: TOKEN });
     return this.service;
   }
 
@@ -96,7 +96,7 @@ export class World {
 
   async close(): Promise<void> {
     await this.#close?.();
-    this.#store?.close();
+    await this.#store?.close();
   }
 }
 
