@@ -58,7 +58,7 @@ describe('ConfigureProvider', () => {
     const { rpcs, created } = setup({});
     const r = await rpcs.ConfigureProvider({ config: mp({ api_url: 'http://127.0.0.1:8787', token: null }) });
     expect(r.diagnostics).toEqual([]);
-    expect(created.at(-1)).toEqual({ apiUrl: 'http://127.0.0.1:8787', token: 'env-token' });
+    expect(created.at(-1)).toEqual({ apiUrl: 'http://127.0.0.1:8787', token: 'env-token', managedBy: expect.stringMatching(/^(terraform|opentofu):/) });
   });
 
   test('an invalid api_url is an error diagnostic on the attribute; a missing token an error', async () => {

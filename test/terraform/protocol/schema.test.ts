@@ -45,7 +45,7 @@ describe('schema derived from the definitions', () => {
     const bg = p.resource_schemas.cloudbilling_billing_group.block.attributes;
     expect(bg.payment_method.type).toBeUndefined();
     expect(bg.payment_method.nested_type!.nesting_mode).toBe('single');
-    expect(bg.payment_method.nested_type!.attributes.reference).toMatchObject({ type: 'string', required: true, sensitive: true });
+    expect(bg.payment_method.nested_type!.attributes.reference).toMatchObject({ type: 'string', optional: true, computed: true, sensitive: true });
     expect(bg.details.nested_type!.attributes.address_lines.type).toEqual(['list', 'string']);
     expect(bg.billing_emails.type).toEqual(['list', 'string']);
     const inv = p.data_source_schemas.cloudbilling_invoices.block.attributes.invoices;
