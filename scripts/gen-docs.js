@@ -48,7 +48,7 @@ const PLAN_RULES = {
 };
 
 /** Whole-plan rules: warnings at `terraform plan`, decided by the API at apply (see resources/common.ts). */
-const DEFERRED = new Set(['DELETE_HAS_PROJECTS', 'SUB_GROUP_LIMIT']);
+const DEFERRED = new Set(['DELETE_HAS_PROJECTS']);
 
 // ---- schema rendering ------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ function rulesMarkdown(tfName, RULES) {
   out.push('');
   if (rules.destroy.some((c) => DEFERRED.has(c)) || rules.create.some((c) => DEFERRED.has(c))) {
     out.push(
-      '`DELETE_HAS_PROJECTS` and `SUB_GROUP_LIMIT` depend on the whole plan (other resources may move the projects away or delete groups), so a single resource reports them as warnings; `cloudbilling review` checks a saved plan as a whole, and the API decides at apply.',
+      '`terraform plan` judges every resource with the whole plan (ADR 0005): `SUB_GROUP_LIMIT`, `NAME_TAKEN` among new groups and `PROJECT_MULTI_LINK` fail the plan. `DELETE_HAS_PROJECTS` can depend on resources the plan has not reached yet (links that move the projects away), so it is a warning at plan that says apply refuses the whole change if it still holds; `cloudbilling review` of the saved plan reports it as an error, and the Billing API judges the whole change at apply: nothing of a refused change is written.',
       '',
     );
   }
