@@ -387,7 +387,7 @@ describe('field syntax properties', () => {
     fc.assert(fc.property(fc.string(), (e) => e.includes('@') || !isValidEmail(e)), { numRuns: 300 });
   });
 
-  test('a name is valid exactly when it has 1-64 code points, is not blank and has no control character', () => {
+  test('a name is valid exactly when it has 1-64 code points, is not blank or invisible and has no control or bidi character', () => {
     const char = fc.oneof(
       { arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), weight: 4 },
       { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 2 },
@@ -396,7 +396,10 @@ describe('field syntax properties', () => {
     const name = fc.array(char, { maxLength: 70 }).map((cs) => cs.join(''));
     fc.assert(
       fc.property(name, (n) => {
-        const expected = [...n].length >= 1 && [...n].length <= 64 && n.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(n);
+        // SPEC §10 (ADR 0004): blank or only default-ignorable characters (e.g. U+E0000) is no name.
+        const invisible = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u.test(n);
+        const bidi = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(n);
+        const expected = [...n].length >= 1 && [...n].length <= 64 && !invisible && !bidi && !/[\u0000-\u001f\u007f-\u009f]/.test(n);
         expect(checkGroupInput({ name: n }).length === 0).toBe(expected);
       }),
       { numRuns: 500 },
