@@ -110,7 +110,7 @@ const TEXT: Record<RuleCode, (p: Record<string, any>) => { summary: string; deta
   }),
   PROJECT_MULTI_LINK: (p) => ({
     summary: `Project ${pq(p)} is linked more than once`,
-    detail: `${p.changes ?? `Changes ${p.first} and ${p.second}`} both set the billing group of project ${pq(p)}; a project is in exactly one group. Keep one link for it.`,
+    detail: `${p.changes ?? `Changes ${p.first} and ${p.second}`} both set the billing group of project ${pq(p)}; a project is in exactly one group. Keep one link for it (a link resource renamed in the configuration keeps its link with a \`moved\` block in Terraform, an alias in Pulumi).`,
   }),
   MAIN_UNLINK_FORBIDDEN: (p) => ({
     summary: `Project ${pq(p)} is already in the main group and cannot be unlinked`,
@@ -305,6 +305,14 @@ const ADAPTER_TEXT = {
     text: (p: Record<string, any>) => ({
       summary: `No project named ${q(p.name)}`,
       detail: 'Check the name (GET /v1/projects lists them); project names are compared exactly.',
+    }),
+  },
+  DUPLICATE_RESOURCE: {
+    severity: 'error',
+    code: 'DUPLICATE_RESOURCE',
+    text: (p: Record<string, any>) => ({
+      summary: `Two resources of this configuration manage ${p.what}`,
+      detail: `Keep one ${p.type} for it and remove the other (or join them with a \`moved\` block); two resources for one object would undo each other's changes and a destroy of either would remove it for both.`,
     }),
   },
   LINK_MOVED_OUTSIDE: {

@@ -34,6 +34,8 @@ const DECIDED_AT_APPLY = new Set(['DELETE_HAS_PROJECTS']);
 /** How long the plan walk must add nothing before a resolvable rule is decided, and the longest wait. */
 const QUIET_MS = 150;
 const MAX_WAIT_MS = 3000;
+/** The wire key suffix of a delete superseded by a create of the same object (keys are unique in a change set). */
+const SUPERSEDED = '#superseded';
 
 export interface SessionEntry {
   key: string;
@@ -104,7 +106,8 @@ export class ChangeSession {
   #applying = false;
   #failed = false;
   #lastAdd = Date.now();
-  #ids = new Map<string, string>();
+  /** The ids handed out per key, in call order. */
+  #ids = new Map<string, string[]>();
   readonly #inPlace = new Map<string, { entry: SessionEntry; prior: Record<string, unknown> }>();
 
   readonly #quietMs: number;
@@ -137,15 +140,17 @@ export class ChangeSession {
   /**
    * The id of the group a create plans: the one a recent unapplied plan of this workspace
    * reserved for that key (so that the re-plan of a saved plan, even a superseded one, plans
-   * the same id), else a new one.
+   * the same id), else a new one. Terraform plans each resource once per process, so a
+   * second call with the same key is a second resource (two new groups whose names differ
+   * only by case or spaces): it gets an id of its own and the rules see both (NAME_TAKEN).
    */
   async reservedId(key: string): Promise<string> {
-    let id = this.#ids.get(key);
-    if (id) return id;
+    const given = this.#ids.get(key) ?? [];
+    this.#ids.set(key, given);
     const sets = (await this.#recentSets()).filter((cs) => cs.status !== 'applied');
     const reserved = sets.map((cs) => cs.entries.find((e) => e.key === key)?.changes.find((c) => c.op === 'createGroup')?.id).find((x) => x !== undefined);
-    id = reserved ?? `bg-${randomBytes(8).toString('hex')}`;
-    this.#ids.set(key, id);
+    const id = given.length === 0 && reserved !== undefined ? reserved : `bg-${randomBytes(8).toString('hex')}`;
+    given.push(id);
     return id;
   }
 
@@ -178,8 +183,28 @@ export class ChangeSession {
     else this.#entries.delete(entry.key);
   }
 
+  /** The entries as one change: a superseded delete (see `#superseded`) adds no change of its own. */
   #all(): SessionEntry[] {
-    return [...this.#entries.values()].flat();
+    return [...this.#entries.values()].flat().map((e) => (this.#superseded(e) ? { ...e, changes: [] } : e));
+  }
+
+  /**
+   * A revoke and a grant of one membership: a permission resource renamed without a
+   * \`moved\` block (Terraform destroys the old address and creates the new one, in either
+   * order). The grant says the membership stays; the revoke adds nothing, so it is never
+   * revoked in between. (A link resource renamed that way is PROJECT_MULTI_LINK, as in
+   * every front end: SPEC §3 reads two changes of one project as a contradiction.)
+   */
+  #superseded(e: SessionEntry): boolean {
+    return e.action === 'delete' && e.key.startsWith('perm:') && (this.#entries.get(e.key) ?? []).some((o) => o !== e && o.action === 'create' && !o.provisional);
+  }
+
+  /** Two resources declare one object (two main groups, two of one membership): the second is refused. */
+  #duplicate(entry: SessionEntry): Diagnostic[] {
+    const what = entry.key === 'main' ? { what: 'the main billing group', type: 'cloudbilling_main_billing_group' } : entry.key.startsWith('perm:') ? { what: `the membership ${entry.key.slice(5)}`, type: 'cloudbilling_group_permission' } : undefined;
+    if (!what || entry.action === 'delete') return [];
+    const declaring = (this.#entries.get(entry.key) ?? []).filter((e) => e.action !== 'delete' && !e.provisional);
+    return declaring.length > 1 && declaring[0] !== entry ? [adapterDiagnostic('DUPLICATE_RESOURCE', what)] : [];
   }
 
   /**
@@ -188,6 +213,9 @@ export class ChangeSession {
    * resources may still resolve is decided once the plan walk has gone quiet.
    */
   async judge(entry: SessionEntry, live: DomainState): Promise<Diagnostic[]> {
+    if (this.#superseded(entry)) return [];
+    const twin = this.#duplicate(entry);
+    if (twin.length > 0) return twin;
     let out = this.#evaluate(entry, live);
     if (out.some((d) => d.severity === 'error' && RESOLVABLE_LATER.has(d.code))) {
       await this.#quiet();
@@ -254,12 +282,17 @@ export class ChangeSession {
     if (this.#applying) return;
     const entries = this.#all().filter((e) => !e.noop);
     if (entries.length === 0) return;
-    if (this.#failed || [...this.#entries.values()].some((l) => l.length > 1)) return;
+    // Two entries of one key are only registered as a superseded delete and its create.
+    const twins = [...this.#entries.values()].some((l) => l.length > 2 || (l.length === 2 && !l.some((e) => this.#superseded(e))));
+    if (this.#failed || twins) return;
     // Only updates of Terraform-only settings, or none (the refresh walk before a destroy):
     // nothing to register; their apply needs no change set (`outcomeFor` answers `local`).
     if (entries.every((e) => e.action === 'update' && e.changes.length === 0 && !e.pending)) return;
     if (entries.some((e) => e.provisional)) return; // a replacement whose successor was never planned: not a whole plan
-    const wire = entries.map((e) => (e.pending ? { key: e.key, action: e.action, changes: [], pending: true } : { key: e.key, action: e.action, changes: e.changes }));
+    const wire = entries.map((e) => {
+      const key = e.action === 'delete' && this.#superseded(e) ? `${e.key}${SUPERSEDED}` : e.key;
+      return e.pending ? { key, action: e.action, changes: [], pending: true } : { key, action: e.action, changes: e.changes };
+    });
     const open = await this.openSet();
     if (open && sameEntries(open.entries, wire)) return;
     try {
@@ -290,7 +323,7 @@ export class ChangeSession {
     // Terraform re-planned it in this process and it writes nothing the API stores.
     if (replanned && action === 'update' && !replanned.pending && replanned.changes.length === 0) return { kind: 'local' };
     const open = await this.openSet();
-    const entry = open?.entries.find((e) => e.key === key);
+    const entry = open?.entries.find((e) => e.key === key && (e.action === undefined || e.action === action)) ?? open?.entries.find((e) => e.key === key || (action === 'delete' && e.key === `${key}${SUPERSEDED}`));
     // The registered plan must be this one: same object, same action, and (when Terraform
     // re-planned the resource in this process) the same changes.
     const matches = entry && (entry.action === undefined || entry.action === action) && (entry.pending || !replanned || replanned.pending || sameChanges(replanned.changes, entry.changes));

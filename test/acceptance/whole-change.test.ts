@@ -60,6 +60,43 @@ describe.each(tfEngines())('%s', (engine) => {
       expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
     });
 
+    test('a resource renamed without a moved block: a membership is kept; a link is PROJECT_MULTI_LINK until moved', async () => {
+      const p = await acc.api.createProject({ name: `renamed-link-${mode.parallelism}` });
+      const u = await acc.api.createUser({ email: `renamed-${mode.parallelism}@example.com`, name: 'Renamed' });
+      const perm = (key: string, groupExpr: string) => `
+resource "cloudbilling_group_permission" ${hcl(key)} {
+  billing_group_id = ${groupExpr}
+  user_id          = ${hcl(u.id)}
+}
+`;
+      const a = `cloudbilling_billing_group.a.id`;
+      const groups = group('a', `Rename A ${mode.parallelism}`);
+      const dir = acc.workdir({ 'main.tf': groups + link('first', p.id, a) + perm('first', a) });
+      expectCode(await apply(dir, mode), 0);
+      const aId = (await acc.api.getProject(p.id))!.billingGroupId;
+      const granted = (await acc.api.listPermissions(aId)).find((m) => m.userId === u.id)!;
+      const events = (await acc.api.allEvents(aId)).length;
+      // Terraform destroys the old address and creates the new one, in an order of its own:
+      // the membership is never revoked in between.
+      acc.write(dir, { 'main.tf': groups + link('first', p.id, a) + perm('second', a) });
+      expectCode(await apply(dir, mode), 0);
+      expect((await acc.api.listPermissions(aId)).find((m) => m.userId === u.id)).toEqual(granted);
+      expect((await acc.api.allEvents(aId)).length).toBe(events);
+      expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
+      // A link renamed that way would pass its project through the main group: the plan says how to keep it.
+      acc.write(dir, { 'main.tf': groups + link('second', p.id, a) + perm('second', a) });
+      const before = await fingerprint(acc.api);
+      const r = await acc.run(dir, 'plan', '-input=false');
+      expectCode(r, 1);
+      expect(output(r)).toContain('Error: PROJECT_MULTI_LINK:');
+      expect(output(r).replace(/\s+/g, ' ')).toContain('`moved` block');
+      expect(await fingerprint(acc.api)).toBe(before);
+      acc.write(dir, { 'main.tf': groups + link('second', p.id, a) + perm('second', a) + 'moved {\n  from = cloudbilling_project_link.first\n  to   = cloudbilling_project_link.second\n}\n' });
+      expectCode(await apply(dir, mode), 0);
+      expect((await acc.api.allEvents(aId)).length).toBe(events);
+      expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
+    });
+
     test('refused whole: a delete blocked by a project linked outside Terraform leaves the managed links alone', async () => {
       const managed = await acc.api.createProject({ name: `managed-${mode.parallelism}` });
       const outside = await acc.api.createProject({ name: `outside-${mode.parallelism}` });
@@ -133,6 +170,25 @@ resource "cloudbilling_billing_group" "many" {
       await acc.api.linkProject(p.id, from.id);
       const out = await planFails({ 'main.tf': group('to', 'Transfer To') + link('p', p.id, 'cloudbilling_billing_group.to.id') }, 'TRANSFER_NOT_ACKNOWLEDGED');
       expect(out).toContain('allow_transfer');
+    });
+
+    test('DUPLICATE_RESOURCE: two resources for one membership, or two main groups', async () => {
+      const u = await acc.api.createUser({ email: 'twice-member@example.com', name: 'Twice' });
+      const g = await acc.api.createGroup({ name: 'Twice Member', billingEmails: ['b@example.com'], invoiceEmails: ['t@example.com'] });
+      const perm = (key: string) => `
+resource "cloudbilling_group_permission" ${hcl(key)} {
+  billing_group_id = ${hcl(g.id)}
+  user_id          = ${hcl(u.id)}
+}
+`;
+      expect(await planFails({ 'main.tf': perm('one') + perm('two') }, 'DUPLICATE_RESOURCE')).toContain('cloudbilling_group_permission');
+      const main = (key: string, email: string) => `
+resource "cloudbilling_main_billing_group" ${hcl(key)} {
+  billing_emails = [${hcl(email)}]
+  invoice_emails = ["ap@example.com"]
+}
+`;
+      expect(await planFails({ 'main.tf': main('one', 'cfo@example.com') + main('two', 'ceo@example.com') }, 'DUPLICATE_RESOURCE')).toContain('main billing group');
     });
 
     test('a permission on a group this plan deletes', async () => {

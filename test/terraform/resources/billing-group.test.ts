@@ -170,6 +170,17 @@ describe('with a paying main group', () => {
     expect(codes(rename.diagnostics)).toEqual(['NAME_TAKEN']);
   });
 
+  test('NAME_TAKEN among new groups of one plan, planned one after the other (each create gets its own id)', async () => {
+    // Reproduces the CI failure: the second create's key equals the first's, and it was
+    // given the first's reserved id, so the rules saw one group and no clash.
+    const ctx = processContext(server);
+    const twin = name('Twin');
+    const first = await plan(bg, ctx, null, groupConfig({ name: twin }));
+    const second = await plan(bg, ctx, null, groupConfig({ name: ` ${twin.toUpperCase()}` }));
+    expect(second.planned!.id).not.toEqual(first.planned!.id);
+    expect(codes([...first.diagnostics, ...second.diagnostics])).toContain('NAME_TAKEN');
+  });
+
   test('NO_PAYMENT_METHOD warns on a sub group without one', async () => {
     const p = await plan(bg, processContext(server), null, groupConfig({ paymentMethod: null }));
     const d = find(p.diagnostics, 'NO_PAYMENT_METHOD');
