@@ -120,11 +120,11 @@ export function hasUnknown(v: unknown): boolean {
   return false;
 }
 
-/** A payment method as the API takes it; a reference left out keeps `before`'s (it is optional and computed). */
+/** A payment method as the API takes it; a reference left out (absent, null or empty; `undefined` is unknown) keeps `before`'s (it is optional and computed). */
 function paymentMethodOf(v: unknown, before: unknown): PaymentMethod | null | undefined {
   if (v === null) return null;
   const o = v as Values | undefined;
-  const kept = o && (o.reference === null || o.reference === '') ? (before as Values | null | undefined)?.reference : undefined;
+  const kept = o && (!('reference' in o) || o.reference === null || o.reference === '') ? (before as Values | null | undefined)?.reference : undefined;
   const filled = typeof kept === 'string' ? { ...o, reference: kept } : o;
   if (filled === undefined || hasUnknown(filled)) return undefined;
   return { type: filled.type as PaymentMethod['type'], reference: filled.reference as string };

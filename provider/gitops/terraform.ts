@@ -153,6 +153,10 @@ export function parseTerraformPlan(doc: Json): ParsedPlan {
     }
     return configs.get(`${modulePath}|${rc.type}.${rc.name}`);
   };
+  // What the refresh found changed outside Terraform: a destroyed link undoes what it applied
+  // (the provider keeps that in private state, docs/adr/0005), not the group the refresh
+  // found. OpenTofu's plan shows the refreshed value as the destroy's `before`.
+  const drifted = new Map<string, Json>((Array.isArray(doc.resource_drift) ? doc.resource_drift : []).map((d: Json) => [String(d.address), d.change?.before]));
   const resources: PlannedResource[] = [];
   let otherResources = 0;
   rcs.forEach((rc, i) => {
@@ -166,7 +170,9 @@ export function parseTerraformPlan(doc: Json): ParsedPlan {
     if (action === 'read') return;
     const def = definitionOf(kind);
     const change = rc.change ?? {};
-    const before = normalizeValues(def, change.before, { sensitive: change.before_sensitive, absentIsUnknown: true });
+    const applied = kind === 'projectLink' && action === 'delete' ? drifted.get(String(rc.address)) : undefined;
+    const rawBefore = applied?.billing_group_id && change.before ? { ...change.before, billing_group_id: applied.billing_group_id } : change.before;
+    const before = normalizeValues(def, rawBefore, { sensitive: change.before_sensitive, absentIsUnknown: true });
     const after = normalizeValues(def, change.after, { unknown: change.after_unknown, sensitive: change.after_sensitive, absentIsUnknown: true });
     const refs: Record<string, string[]> = {};
     const cfg = configOf(rc);

@@ -545,6 +545,14 @@ export const engine = {
     const { client, key } = clientFor(news);
     const snapshot = await guarded(() => snapshotOf(client, key));
     const { before, changes, fallbackProperty } = ops.change(snapshot, olds ?? {}, news, key);
+    for (const c of changes) {
+      // A payment method with nothing to keep needs its reference: say so here, not as the API's 400.
+      const pm = (c.op === 'createGroup' || c.op === 'updateGroup') && !containsUnknown(news.paymentMethod) ? c.group.paymentMethod : undefined;
+      if (pm && typeof pm.reference !== 'string') {
+        const d = adapterDiagnostic('PAYMENT_REFERENCE_REQUIRED', { attribute: 'paymentMethod.reference', name: news.name ?? 'the main group' }, { path: ['paymentMethod', 'reference'] });
+        failures.push({ property: propertyOf(d, 'paymentMethod'), reason: reasonOf(d) });
+      }
+    }
     if (changes.length > 0) {
       const r = evaluateSome(snapshot, before, changes);
       // Under a BillingDomain (it sets `__blocked`), the identity rules are judged for the whole program by its inventory.

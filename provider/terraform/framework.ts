@@ -48,6 +48,8 @@ export interface PlanRequest {
   proposed: Values | null;
   /** The configuration as written; null = destroy. */
   config: Values | null;
+  /** The `keepApplied` values of the last apply (Terraform's private state); absent for older state. */
+  applied?: Values;
 }
 
 export interface PlanResult {
@@ -80,6 +82,12 @@ export interface ResourceHandler {
   read(state: Values, ctx: ProviderContext): Promise<Values | null>;
   update(prior: Values, planned: Values, ctx: ProviderContext): Promise<{ state: Values; diagnostics?: Diagnostic[] }>;
   delete(prior: Values, ctx: ProviderContext): Promise<{ diagnostics?: Diagnostic[] }>;
+  /**
+   * Attributes whose last applied value is kept in Terraform's private state: a refresh
+   * shows the live value (drift), a destroy is judged by what this configuration did (a
+   * link whose project was moved outside Terraform is left where it is).
+   */
+  keepApplied?: string[];
   /** ImportResourceState: a state skeleton from the import id; ReadResource fills it in. */
   importState(id: string, ctx: ProviderContext): Promise<Values>;
 }

@@ -68,7 +68,9 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
 
   const live = await liveState(ctx);
   const view = { domain: live.domain, groups: live.groups, permissions: live.permissions, findProject: (id: string) => findProject(live, id) };
-  const { changes, notes } = resourceChanges({ kind: h.kind, action, before: modelValues(req.prior), after: modelValues(action === 'delete' ? null : planned) }, view);
+  // A destroy undoes what this configuration applied, not what a refresh found (keepApplied).
+  const before = action === 'delete' && req.prior && req.applied ? { ...req.prior, ...req.applied } as Values : req.prior;
+  const { changes, notes } = resourceChanges({ kind: h.kind, action, before: modelValues(before), after: modelValues(action === 'delete' ? null : planned) }, view);
   diagnostics.push(...notes);
   const act = action === 'delete' ? 'delete' : action === 'create' ? 'create' : 'update';
   // Terraform shows no change for it (and will not apply it): it only declares its object.

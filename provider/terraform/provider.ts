@@ -374,7 +374,7 @@ export class TerraformProvider {
     const config = decodeDynamic(attrs, req.config, `${req.type_name} config`);
     let result;
     try {
-      result = await planResource(handler, { prior, proposed, config }, this.ctx);
+      result = await planResource(handler, { prior, proposed, config, applied: appliedOf(req.prior_private) }, this.ctx);
     } catch (e) {
       this.ctx.session.planFailed();
       return { planned_state: req.proposed_new_state, diagnostics: errorToDiagnostics(e, `planning ${req.type_name}`) };
@@ -423,7 +423,8 @@ export class TerraformProvider {
       );
       for (const k of names) state[k] = null;
     }
-    return { new_state: encodeDynamic(attrs, state, req.type_name), private: req.planned_private, diagnostics };
+    const kept = state && !hasError(diagnostics) && handler.keepApplied ? Buffer.from(JSON.stringify({ applied: Object.fromEntries(handler.keepApplied.map((k) => [k, state![k] ?? null])) })) : req.planned_private;
+    return { new_state: encodeDynamic(attrs, state, req.type_name), private: kept, diagnostics };
   }
 
   async importResourceState(req: ImportRequest): Promise<Req> {
@@ -471,4 +472,15 @@ function readOnlyDiagnostics(def: ResourceDefinition, config: Values): Diagnosti
   return Object.entries(def.attributes)
     .filter(([name, a]) => a.presence === 'computed' && config[name] !== null && config[name] !== undefined && !isUnknown(config[name]))
     .map(([name, a]) => adapterDiagnostic('READ_ONLY_ATTRIBUTE', { attribute: toSnake(name), why: a.description.replace(/\.$/, '') }, { path: [name] }));
+}
+
+/** The `applied` values this provider wrote into a resource's private state (anything else: none). */
+function appliedOf(bytes: Buffer | undefined): Values | undefined {
+  if (!bytes || bytes.length === 0) return undefined;
+  try {
+    const v = JSON.parse(bytes.toString('utf8')) as { applied?: unknown };
+    return v.applied && typeof v.applied === 'object' && !Array.isArray(v.applied) ? (v.applied as Values) : undefined;
+  } catch {
+    return undefined;
+  }
 }

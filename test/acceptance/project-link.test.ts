@@ -96,6 +96,34 @@ ${extra}
     expect((await acc.api.getProject(p.id))!.billingGroupId).toBe(mainId);
   });
 
+  test('removing a link whose project was moved to another sub group outside Terraform leaves the move alone and warns', async () => {
+    const p = await acc.api.createProject({ name: 'moved-outside' });
+    const dir = acc.workdir({ 'main.tf': linkConfig('moved-outside', 'team a') });
+    expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
+    // In the console, someone transfers it to Team B; the refresh shows billing_group_id = Team B.
+    await acc.api.linkProject(p.id, teamB, true);
+    acc.write(dir, { 'main.tf': '' });
+    const planned = await acc.run(dir, 'plan', '-input=false', '-out=tf.plan');
+    expectCode(planned, 0);
+    expect(output(planned)).toContain('Warning: LINK_MOVED_OUTSIDE:');
+    const before = await fingerprint(acc.api);
+    const r = await acc.run(dir, 'apply', '-input=false', 'tf.plan');
+    expectCode(r, 0);
+    expect((await acc.api.getProject(p.id))!.billingGroupId).toBe(teamB);
+    expect(await fingerprint(acc.api)).toBe(before);
+    expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
+
+    // The same with `terraform destroy` (it refreshes first, and the refresh finds Team B).
+    acc.write(dir, { 'main.tf': linkConfig('moved-outside', 'team a', '  allow_transfer   = true') });
+    expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
+    expect((await acc.api.getProject(p.id))!.billingGroupId).toBe(teamA);
+    await acc.api.linkProject(p.id, teamB, true);
+    const destroyed = await acc.run(dir, 'destroy', '-auto-approve', '-input=false');
+    expectCode(destroyed, 0);
+    expect(output(destroyed)).toContain('Warning: LINK_MOVED_OUTSIDE:');
+    expect((await acc.api.getProject(p.id))!.billingGroupId).toBe(teamB);
+  });
+
   test('a link to a group created in the same plan: its id is unknown at plan time and not guessed', async () => {
     const p = await acc.api.createProject({ name: 'new-team-project' });
     const dir = acc.workdir({

@@ -202,6 +202,26 @@ ${move('p1', ids.p1)}`);
     });
   });
 
+  test('a link removed from the configuration whose project was moved outside Terraform: review leaves the move alone, like apply', async () => {
+    const c = new BillingClient({ apiUrl: server.url, token: server.adminToken });
+    const p = await c.createProject({ name: 'review-moved-outside' });
+    const body = `
+resource "cloudbilling_project_link" "away" {
+  project_id       = "${p.id}"
+  billing_group_id = "${ids.team05}"
+  allow_transfer   = true
+}`;
+    const dir = await tfDir(tf, env, body, work);
+    const applied = await runTerraform(tf, dir, ['apply', '-auto-approve', '-input=false', '-no-color'], env);
+    expect(applied.code).toBe(0);
+    await c.linkProject(p.id, ids.team06, true); // in the console; the refresh will find Team 06
+    rewrite(dir, '');
+    const { code, json } = await review(await planJson(tf, env, dir));
+    expect(code).toBe(0);
+    expect(codes(json.warnings)).toEqual(['LINK_MOVED_OUTSIDE']);
+    expect(json.moves).toEqual([]);
+  });
+
   test('exit 2 when the plan cannot be read, the input is a state, or the API is unreachable', async () => {
     const bad = path.join(work, 'bad.json');
     fs.writeFileSync(bad, '{"not": "a plan"');

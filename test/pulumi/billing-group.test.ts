@@ -104,6 +104,18 @@ describe('sub groups', () => {
     for (const f of r.failures!) expect(f.reason).toMatch(/^[A-Z_]+: .+\. .+/);
   });
 
+  test('check: a payment method without a reference and none to keep is PAYMENT_REFERENCE_REQUIRED on paymentMethod.reference (never a raw 400)', async () => {
+    const r = await check('billingGroup', {}, { ...groupArgs('No Reference'), paymentMethod: { type: 'card' } });
+    expect(codes(r.failures)).toEqual(['PAYMENT_REFERENCE_REQUIRED']);
+    expect(r.failures![0].property).toBe('paymentMethod.reference');
+    expect(r.failures![0].reason).toContain('paymentMethod.reference');
+    // Unknown during preview: not guessed.
+    expect((await check('billingGroup', {}, { ...groupArgs('Unknown Reference'), paymentMethod: { type: 'card', reference: UNKNOWN } })).failures).toEqual([]);
+    // Once the group has one, leaving it out keeps the stored reference.
+    const created = await checkAndCreate('billingGroup', { ...groupArgs('Has Reference'), paymentMethod: CARD });
+    expect((await check('billingGroup', created.outs, { ...groupArgs('Has Reference'), paymentMethod: { type: 'card' } })).failures).toEqual([]);
+  });
+
   test('check with unknown values (preview) validates nothing it cannot know and keeps them', async () => {
     const news = { name: UNKNOWN, billingEmails: [UNKNOWN, 'ok@example.com'], invoiceEmails: UNKNOWN, paymentMethod: UNKNOWN };
     const warnings = captureWarnings();

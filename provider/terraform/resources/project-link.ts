@@ -8,7 +8,9 @@
  * Plan: the values Terraform shows; the `link` (or `unlink`) change and its rules
  * (PROJECT_NOT_FOUND, GROUP_NOT_FOUND, TRANSFER_NOT_ACKNOWLEDGED, MAIN_UNLINK_FORBIDDEN,
  * LINK_EFFECTIVE_NEXT_MONTH) are judged with the whole plan in lifecycle.ts. Destroying a
- * link whose project was moved elsewhere outside Terraform leaves that move alone.
+ * link whose project was moved elsewhere outside Terraform leaves that move alone and
+ * warns (LINK_MOVED_OUTSIDE): the group the link put it in is kept in Terraform's private
+ * state (`keepApplied`), since refresh overwrites `billing_group_id` with the live group.
  * Import id: the project id; import sets `allow_transfer` to its default (false).
  */
 import { isApiError } from '../../client/errors';
@@ -23,6 +25,7 @@ const ALREADY_UNLINKED = new Set(['MAIN_UNLINK_FORBIDDEN', 'PROJECT_NOT_FOUND'])
 export const projectLinkResource: ResourceHandler = {
   definition,
   kind: 'projectLink',
+  keepApplied: ['billingGroupId'],
 
   async plan(req) {
     if (isDestroy(req)) return { planned: null };
