@@ -34,8 +34,8 @@ const DECIDED_AT_APPLY = new Set(['DELETE_HAS_PROJECTS']);
 /** How long the plan walk must add nothing before a resolvable rule is decided, and the longest wait. */
 const QUIET_MS = 150;
 const MAX_WAIT_MS = 3000;
-/** The wire key suffix of a delete superseded by a create of the same object (keys are unique in a change set). */
-const SUPERSEDED = '#superseded';
+/** The wire key suffix of a delete that shares its key with a create (keys are unique in a change set). */
+const DELETE_SUFFIX = '#delete';
 
 export interface SessionEntry {
   key: string;
@@ -282,15 +282,17 @@ export class ChangeSession {
     if (this.#applying) return;
     const entries = this.#all().filter((e) => !e.noop);
     if (entries.length === 0) return;
-    // Two entries of one key are only registered as a superseded delete and its create.
-    const twins = [...this.#entries.values()].some((l) => l.length > 2 || (l.length === 2 && !l.some((e) => this.#superseded(e))));
+    // Two entries of one key (the rules found nothing wrong with them) are registered only as
+    // the delete of an old resource and the create of a new one: a renamed membership, or a
+    // removed link that leaves its project alone (LINK_MOVED_OUTSIDE) next to a new link.
+    const twins = [...this.#entries.values()].some((l) => l.length > 1 && (l.length > 2 || l.filter((e) => e.action === 'delete').length !== 1));
     if (this.#failed || twins) return;
     // Only updates of Terraform-only settings, or none (the refresh walk before a destroy):
     // nothing to register; their apply needs no change set (`outcomeFor` answers `local`).
     if (entries.every((e) => e.action === 'update' && e.changes.length === 0 && !e.pending)) return;
     if (entries.some((e) => e.provisional)) return; // a replacement whose successor was never planned: not a whole plan
     const wire = entries.map((e) => {
-      const key = e.action === 'delete' && this.#superseded(e) ? `${e.key}${SUPERSEDED}` : e.key;
+      const key = e.action === 'delete' && (this.#entries.get(e.key) ?? []).length > 1 ? `${e.key}${DELETE_SUFFIX}` : e.key;
       return e.pending ? { key, action: e.action, changes: [], pending: true } : { key, action: e.action, changes: e.changes };
     });
     const open = await this.openSet();
@@ -323,7 +325,7 @@ export class ChangeSession {
     // Terraform re-planned it in this process and it writes nothing the API stores.
     if (replanned && action === 'update' && !replanned.pending && replanned.changes.length === 0) return { kind: 'local' };
     const open = await this.openSet();
-    const entry = open?.entries.find((e) => e.key === key && (e.action === undefined || e.action === action)) ?? open?.entries.find((e) => e.key === key || (action === 'delete' && e.key === `${key}${SUPERSEDED}`));
+    const entry = open?.entries.find((e) => e.key === key && (e.action === undefined || e.action === action)) ?? open?.entries.find((e) => e.key === key || (action === 'delete' && e.key === `${key}${DELETE_SUFFIX}`));
     // The registered plan must be this one: same object, same action, and (when Terraform
     // re-planned the resource in this process) the same changes.
     const matches = entry && (entry.action === undefined || entry.action === action) && (entry.pending || !replanned || replanned.pending || sameChanges(replanned.changes, entry.changes));

@@ -97,6 +97,23 @@ resource "cloudbilling_group_permission" ${hcl(key)} {
       expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
     });
 
+    test('a removed link whose project was moved outside, next to a new link for that project: applied whole', async () => {
+      const p = await acc.api.createProject({ name: `relinked-${mode.parallelism}` });
+      const groups = group('a', `Relink A ${mode.parallelism}`) + group('b', `Relink B ${mode.parallelism}`) + group('c', `Relink C ${mode.parallelism}`);
+      const dir = acc.workdir({ 'main.tf': groups + link('old', p.id, 'cloudbilling_billing_group.a.id') });
+      expectCode(await apply(dir, mode), 0);
+      const bId = (await acc.api.listGroups()).find((g) => g.name === `Relink B ${mode.parallelism}`)!.id;
+      await acc.api.linkProject(p.id, bId, true); // in the console
+      acc.write(dir, { 'main.tf': groups + link('new', p.id, 'cloudbilling_billing_group.c.id', '  allow_transfer   = true\n') });
+      const planned = await acc.run(dir, 'plan', '-input=false');
+      expectCode(planned, 0);
+      expect(output(planned)).toContain('Warning: LINK_MOVED_OUTSIDE:');
+      expectCode(await apply(dir, mode), 0);
+      const moved = (await acc.api.getProject(p.id))!;
+      expect((await acc.api.getGroup(moved.billingGroupId))!.name).toBe(`Relink C ${mode.parallelism}`);
+      expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
+    });
+
     test('refused whole: a delete blocked by a project linked outside Terraform leaves the managed links alone', async () => {
       const managed = await acc.api.createProject({ name: `managed-${mode.parallelism}` });
       const outside = await acc.api.createProject({ name: `outside-${mode.parallelism}` });

@@ -17,12 +17,10 @@
  *   server) of the change list this test derives from the case itself (the oracle below,
  *   written from SPEC §2/§3, not from the change model).
  *
- * Terraform is driven as `terraform plan -refresh=false`: state as last applied. With a
- * refresh, Terraform's read replaces a link's `billing_group_id` by the project's live
- * group, so destroying a link whose project was moved outside unlinks it from there
- * instead of leaving it alone (LINK_MOVED_OUTSIDE): a gap of the Terraform resource's state
- * (it needs the group the link put the project in, e.g. in private state), not of the
- * change model, reported with issue 12.
+ * Terraform is driven as `terraform plan -refresh=false`: state as last applied. (With a
+ * refresh, a link's `billing_group_id` shows the project's live group; the group the link
+ * put it in is kept in private state, so a destroy still leaves an outside move alone:
+ * test/acceptance/project-link.test.ts drives that with the real engines.)
  *
  * Same verdict and same error codes (as a set) everywhere, and the same effect: Terraform's
  * apply leaves the domain exactly as the API's apply of the oracle does (compared by names,
@@ -134,8 +132,8 @@ const caseArb: fc.Arbitrary<Case> = fc
       // lifecycle.ts, see contactsOf).
       newLinks: projects.length === 0 ? [] : r.newLinks.map((l) => ({ project: l.project % projects.length, to: target(), allowTransfer: l.allowTransfer })).filter((l) => !(projects[l.project].managed && projects[l.project].in < 0)),
       permEdits: r.permEdits.slice(0, perms.filter((p) => p.managed).length),
-      // Two grant resources for one membership: Terraform's change session cannot register it (one key, two entries),
-      // a limitation reported to the lead (provider/terraform/change-session.ts); not generated.
+      // Two grant resources for one membership: not generated. Terraform refuses them (DUPLICATE_RESOURCE, an adapter
+      // code: two resources for one object), while the API's change list has no resources and takes the grants as one.
       newGrants: r.newGrants
         .map((g) => ({ user: g.user, to: target() }))
         .filter((g, i, all) => all.findIndex((h) => h.user === g.user && JSON.stringify(h.to) === JSON.stringify(g.to)) === i)
@@ -145,9 +143,6 @@ const caseArb: fc.Arbitrary<Case> = fc
     const desiredOf = (e: Case['linkEdits'][number], k: number) =>
       e === 'keep' ? { to: projects[managedIndex[k]].in < 0 ? 'main' : { sub: projects[managedIndex[k]].in }, allowTransfer: false } : e;
     c.newLinks = c.newLinks.filter((l) => !c.linkEdits.some((e, k) => e !== 'delete' && managedIndex[k] === l.project && JSON.stringify(desiredOf(e, k)) === JSON.stringify({ to: l.to, allowTransfer: l.allowTransfer })));
-    // Nor a new link for a project whose removed link writes nothing (moved outside, or in main): Terraform's change
-    // session cannot register two entries of one key, and that apply fails with NOT_IN_CHANGE_SET (reported with issue 12).
-    c.newLinks = c.newLinks.filter((l) => !c.linkEdits.some((e, k) => e === 'delete' && managedIndex[k] === l.project && (projects[l.project].movedTo !== undefined || projects[l.project].in < 0)));
     return c;
   });
 
