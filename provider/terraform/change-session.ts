@@ -164,16 +164,16 @@ export class ChangeSession {
 
   /**
    * Replacements. For `-replace` Terraform plans the object in place (prior state + config)
-   * and then plans its successor as a create with the same configuration; the create finds
-   * the in-place entry here under its configuration and takes its place.
+   * and then plans its successor as a create, handing it the in-place call's planned private
+   * state; the create finds the in-place entry here under that token and takes its place.
    */
-  noteInPlace(configKey: string, entry: SessionEntry, prior: Record<string, unknown>): void {
-    this.#inPlace.set(configKey, { entry, prior });
+  noteInPlace(token: string, entry: SessionEntry, prior: Record<string, unknown>): void {
+    this.#inPlace.set(token, { entry, prior });
   }
 
-  inPlaceFor(configKey: string): { entry: SessionEntry; prior: Record<string, unknown> } | undefined {
-    const found = this.#inPlace.get(configKey);
-    if (found) this.#inPlace.delete(configKey);
+  inPlaceFor(token: string): { entry: SessionEntry; prior: Record<string, unknown> } | undefined {
+    const found = this.#inPlace.get(token);
+    if (found) this.#inPlace.delete(token);
     return found;
   }
 

@@ -48,8 +48,20 @@ export interface PlanRequest {
   proposed: Values | null;
   /** The configuration as written; null = destroy. */
   config: Values | null;
-  /** The `keepApplied` values of the last apply (Terraform's private state); absent for older state. */
+  /** What this provider keeps in Terraform's private state for the instance (absent for older state). */
+  priorPrivate?: PrivateState;
+}
+
+/**
+ * The provider's private state of a resource instance (opaque bytes to Terraform, JSON here):
+ * - `applied`: the `keepApplied` values of the last apply;
+ * - `inPlace`: set by an update's plan. For \`-replace\` Terraform plans the object in place
+ *   and then plans its successor as a create, handing it this call's planned private state:
+ *   the token pairs the two calls exactly (never a new resource that merely looks the same).
+ */
+export interface PrivateState {
   applied?: Values;
+  inPlace?: string;
 }
 
 export interface PlanResult {
@@ -58,6 +70,8 @@ export interface PlanResult {
   /** Attribute names (camelCase, top level) whose change forces replacement. */
   requiresReplace?: string[];
   diagnostics?: Diagnostic[];
+  /** The planned private state (lifecycle.ts sets it). */
+  private?: PrivateState;
 }
 
 /** What a resource file exports. Written like a hashicups resource, not like gRPC. */

@@ -15,6 +15,7 @@
  * process: the group id (a new group's normalised name), `main`, the project id, the
  * membership.
  */
+import { randomBytes } from 'node:crypto';
 import type { ChangeResult } from '../client';
 import { hasUnknown, resourceChanges, type ResourceAction } from '../domain/change-model';
 import { diagnostic } from '../domain/messages';
@@ -68,17 +69,18 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
 
   const live = await liveState(ctx);
   const view = { domain: live.domain, groups: live.groups, permissions: live.permissions, findProject: (id: string) => findProject(live, id) };
+  const priv = req.priorPrivate ?? {};
   // A destroy undoes what this configuration applied, not what a refresh found (keepApplied).
-  const before = action === 'delete' && req.prior && req.applied ? { ...req.prior, ...req.applied } as Values : req.prior;
+  const before = action === 'delete' && req.prior && priv.applied ? ({ ...req.prior, ...priv.applied } as Values) : req.prior;
   const { changes, notes } = resourceChanges({ kind: h.kind, action, before: modelValues(before), after: modelValues(action === 'delete' ? null : planned) }, view);
   diagnostics.push(...notes);
   const act = action === 'delete' ? 'delete' : action === 'create' ? 'create' : 'update';
   // Terraform shows no change for it (and will not apply it): it only declares its object.
   const noop = action === 'update' && planned !== null && valuesEqual(req.prior, planned);
   const entry: SessionEntry = { key: key ?? `unknown:${Math.random()}`, action: act, changes, pending: key === undefined || hasUnknown(changes), noop };
-  const cfgKey = req.config ? `${h.kind}\u0000${JSON.stringify(req.config, (_k, v) => (isUnknown(v) ? '\u0000unknown' : v))}` : undefined;
-  if (action === 'update' && cfgKey) session.noteInPlace(cfgKey, entry, req.prior!);
-  const replaced = action === 'create' && cfgKey ? session.inPlaceFor(cfgKey) : undefined;
+  const inPlace = action === 'update' ? randomBytes(8).toString('hex') : undefined;
+  if (inPlace) session.noteInPlace(inPlace, entry, req.prior!);
+  const replaced = action === 'create' && priv.inPlace ? session.inPlaceFor(priv.inPlace) : undefined;
   let removal: SessionEntry | undefined;
   if (replaced) {
     // The create is the successor of an object Terraform replaces (`-replace`): the object is
@@ -103,7 +105,7 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
   if (removal) diagnostics.push(...(await judged(removal, true)));
   diagnostics.push(...(await judged(entry, action === 'delete')));
   if (diagnostics.some((d) => d.severity === 'error')) session.planFailed();
-  return { ...result, diagnostics };
+  return { ...result, diagnostics, private: { ...(priv.applied ? { applied: priv.applied } : {}), ...(inPlace ? { inPlace } : {}) } };
 }
 
 /** A diagnostic's path is kept only when it names an attribute of this resource (and never on destroy). */

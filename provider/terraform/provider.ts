@@ -22,6 +22,7 @@ import {
   type DataSourceHandler,
   type ProviderContext,
   type ResourceHandler,
+  type PrivateState,
   type Values,
 } from './framework';
 import { decodeDynamic, decodeDynamicOrUnknown, decodeJsonState, encodeDynamic, type DynamicValue } from './protocol/codec';
@@ -374,7 +375,7 @@ export class TerraformProvider {
     const config = decodeDynamic(attrs, req.config, `${req.type_name} config`);
     let result;
     try {
-      result = await planResource(handler, { prior, proposed, config, applied: appliedOf(req.prior_private) }, this.ctx);
+      result = await planResource(handler, { prior, proposed, config, priorPrivate: privateOf(req.prior_private) }, this.ctx);
     } catch (e) {
       this.ctx.session.planFailed();
       return { planned_state: req.proposed_new_state, diagnostics: errorToDiagnostics(e, `planning ${req.type_name}`) };
@@ -386,7 +387,7 @@ export class TerraformProvider {
     return {
       planned_state: encodeDynamic(attrs, planned, `${req.type_name} planned`),
       requires_replace: (result.requiresReplace ?? []).map((name) => attributePath([name])),
-      planned_private: req.prior_private,
+      planned_private: encodePrivate(result.private ?? privateOf(req.prior_private)),
       diagnostics,
     };
   }
@@ -423,8 +424,9 @@ export class TerraformProvider {
       );
       for (const k of names) state[k] = null;
     }
-    const kept = state && !hasError(diagnostics) && handler.keepApplied ? Buffer.from(JSON.stringify({ applied: Object.fromEntries(handler.keepApplied.map((k) => [k, state![k] ?? null])) })) : req.planned_private;
-    return { new_state: encodeDynamic(attrs, state, req.type_name), private: kept, diagnostics };
+    // Private state keeps what was applied (keepApplied), never a plan's replacement token.
+    const applied = state && !hasError(diagnostics) && handler.keepApplied ? Object.fromEntries(handler.keepApplied.map((k) => [k, state![k] ?? null])) as Values : privateOf(req.planned_private).applied;
+    return { new_state: encodeDynamic(attrs, state, req.type_name), private: encodePrivate(applied ? { applied } : {}), diagnostics };
   }
 
   async importResourceState(req: ImportRequest): Promise<Req> {
@@ -474,13 +476,20 @@ function readOnlyDiagnostics(def: ResourceDefinition, config: Values): Diagnosti
     .map(([name, a]) => adapterDiagnostic('READ_ONLY_ATTRIBUTE', { attribute: toSnake(name), why: a.description.replace(/\.$/, '') }, { path: [name] }));
 }
 
-/** The `applied` values this provider wrote into a resource's private state (anything else: none). */
-function appliedOf(bytes: Buffer | undefined): Values | undefined {
-  if (!bytes || bytes.length === 0) return undefined;
+/** The private state this provider wrote for an instance (anything else, or nothing: empty). */
+function privateOf(bytes: Buffer | undefined): PrivateState {
+  if (!bytes || bytes.length === 0) return {};
   try {
-    const v = JSON.parse(bytes.toString('utf8')) as { applied?: unknown };
-    return v.applied && typeof v.applied === 'object' && !Array.isArray(v.applied) ? (v.applied as Values) : undefined;
+    const v = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    const out: PrivateState = {};
+    if (v.applied && typeof v.applied === 'object' && !Array.isArray(v.applied)) out.applied = v.applied as Values;
+    if (typeof v.inPlace === 'string') out.inPlace = v.inPlace;
+    return out;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+function encodePrivate(p: PrivateState): Buffer | undefined {
+  return Object.keys(p).length === 0 ? undefined : Buffer.from(JSON.stringify(p));
 }

@@ -254,15 +254,27 @@ describe('with a paying main group', () => {
     const cfg = groupConfig({ deletionProtection: true });
     const g = await apply(bg, processContext(server), null, cfg);
     const ctx = processContext(server);
-    // What Terraform does for `-replace`: an in-place plan, then a create plan with the same config.
-    expect((await plan(bg, ctx, g, cfg)).diagnostics).toEqual([]);
-    const replace = await plan(bg, ctx, null, cfg);
+    // What Terraform does for `-replace`: an in-place plan, then a create plan with the same
+    // config, handed the in-place call's planned private state.
+    const inPlace = await plan(bg, ctx, g, cfg);
+    expect(inPlace.diagnostics).toEqual([]);
+    const replace = await plan(bg, ctx, null, cfg, inPlace.private);
     expect(replace.diagnostics.map((d) => [d.code, d.severity])).toEqual([
       ['DELETION_PROTECTED', 'error'],
       ['DELETE_IRREVERSIBLE', 'warning'],
     ]);
     // A second group with the same name (no in-place plan of it) is still NAME_TAKEN.
     expect(codes((await plan(bg, processContext(server), null, cfg)).diagnostics)).toEqual(['NAME_TAKEN']);
+  });
+
+  test('a copy-pasted resource block (same config as an unchanged group of the same plan) is NAME_TAKEN, never a replacement of it', async () => {
+    const cfg = groupConfig();
+    const g = await apply(bg, processContext(server), null, cfg);
+    const ctx = processContext(server);
+    expect((await plan(bg, ctx, g, cfg)).diagnostics).toEqual([]);
+    const copy = await plan(bg, ctx, null, cfg);
+    expect(codes(copy.diagnostics)).toEqual(['NAME_TAKEN']);
+    expect(codes(copy.diagnostics)).not.toContain('DELETE_IRREVERSIBLE');
   });
 
   test('the main group imported as a billing group: rename and destroy are rule errors', async () => {

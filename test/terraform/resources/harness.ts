@@ -12,7 +12,7 @@
 import { BillingClient, type Snapshot } from '../../../provider/client';
 import type { Attribute, ResourceDefinition } from '../../../provider/domain/resources';
 import type { Diagnostic } from '../../../provider/domain/types';
-import type { ProviderContext, ResourceHandler, TfValue, Values } from '../../../provider/terraform/framework';
+import type { PrivateState, ProviderContext, ResourceHandler, TfValue, Values } from '../../../provider/terraform/framework';
 import { randomUUID } from 'node:crypto';
 import { applyProblems, planProblems } from '../../../provider/terraform/planning';
 import { ChangeSession } from '../../../provider/terraform/change-session';
@@ -84,15 +84,17 @@ export interface Planned {
   planned: Values | null;
   requiresReplace: string[];
   diagnostics: Diagnostic[];
+  /** The planned private state (Terraform hands it to a replacement's second call). */
+  private: PrivateState;
 }
 
 /** PlanResourceChange for a create/update (`cfg` given) or destroy (`cfg` null). Fails on a plan Terraform would reject. */
-export async function plan(h: ResourceHandler, ctx: ProviderContext, prior: Values | null, cfg: Values | null): Promise<Planned> {
+export async function plan(h: ResourceHandler, ctx: ProviderContext, prior: Values | null, cfg: Values | null, priorPrivate?: PrivateState): Promise<Planned> {
   const proposed = cfg === null ? null : proposedNew(h.definition, prior, cfg);
-  const r = await planResource(h, { prior, proposed, config: cfg }, ctx);
+  const r = await planResource(h, { prior, proposed, config: cfg, priorPrivate }, ctx);
   const problems = planProblems(h.definition, cfg, r.planned);
   if (problems.length > 0) throw new Error(`invalid plan for ${h.definition.tfName}: ${problems.join('; ')}`);
-  return { planned: r.planned, requiresReplace: r.requiresReplace ?? [], diagnostics: r.diagnostics ?? [] };
+  return { planned: r.planned, requiresReplace: r.requiresReplace ?? [], diagnostics: r.diagnostics ?? [], private: r.private ?? {} };
 }
 
 /**
