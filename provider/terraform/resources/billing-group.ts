@@ -13,6 +13,7 @@ import type { Group } from '../../client';
 import { isApiError } from '../../client/errors';
 import { billingGroup as definition } from '../../domain/resources';
 import { checkGroupInput } from '../../domain/rules';
+import { apiFields } from '../../domain/change-model';
 import { diagnostic } from '../../domain/messages';
 import type { GroupInput } from '../../domain/types';
 import { UNKNOWN, type ResourceHandler, type TfValue, type Values } from '../framework';
@@ -32,13 +33,11 @@ import {
   str,
 } from './common';
 
-/** The attributes the API stores (everything else is computed or Terraform-only). */
-const API_FIELDS = ['name', 'billingEmails', 'invoiceEmails', 'paymentMethod', 'details'] as const satisfies readonly (keyof GroupInput)[];
 /** Computed attributes an update may change. */
 const CHANGED_BY_UPDATE = ['version', 'updatedAt', 'projectCount'];
 
 function apiChanges(before: Values, after: Values): (keyof GroupInput)[] {
-  return changedApiFields(definition, API_FIELDS, before, after);
+  return changedApiFields('billingGroup', before, after);
 }
 
 /** A group as the API returns it → state. */
@@ -65,7 +64,7 @@ export const billingGroupResource: ResourceHandler = {
   kind: 'billingGroup',
 
   validate(config) {
-    return [...checkGroupInput(groupFields(config, ['name', 'billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
+    return [...checkGroupInput(groupFields('billingGroup', config, ['name', 'billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
   },
 
   async plan(req) {
@@ -86,7 +85,7 @@ export const billingGroupResource: ResourceHandler = {
   },
 
   async create(planned, ctx) {
-    const input = definedOnly(groupFields(planned, API_FIELDS)) as GroupInput;
+    const input = definedOnly(groupFields('billingGroup', planned, apiFields('billingGroup'))) as GroupInput;
     const g = await ctx.client.createGroup(input);
     await recordGroup(ctx, g);
     return { state: groupState(g, planned.deletionProtection) };
@@ -101,7 +100,7 @@ export const billingGroupResource: ResourceHandler = {
   async update(prior, planned, ctx) {
     const changed = apiChanges(prior, planned);
     if (changed.length === 0) return { state: { ...planned } };
-    const g = await ctx.client.updateGroup(str(prior.id)!, definedOnly(groupFields(planned, changed)));
+    const g = await ctx.client.updateGroup(str(prior.id)!, definedOnly(groupFields('billingGroup', planned, changed)));
     await recordGroup(ctx, g);
     return { state: groupState(g, planned.deletionProtection) };
   },

@@ -14,10 +14,10 @@
  * resource's change with the whole plan.
  */
 import type { Snapshot, Group as ApiGroup, LinkResult } from '../../client';
-import type { AttrType, Attribute, ResourceDefinition } from '../../domain/resources';
-import { evaluate, stateReadBy } from '../../domain/rules';
-import { adapterDiagnostic, deferredToApply } from '../../domain/messages';
-import type { BillingDetails, Change, Diagnostic, DomainState, Group, GroupInput, PaymentMethod, Project } from '../../domain/types';
+import { resources, type AttrType, type Attribute, type ResourceDefinition } from '../../domain/resources';
+import { apiFields, groupInputOf, type ResourceKind } from '../../domain/change-model';
+import { adapterDiagnostic } from '../../domain/messages';
+import type { BillingDetails, Diagnostic, DomainState, Group, GroupInput, PaymentMethod, Project } from '../../domain/types';
 import { isUnknown, type ProviderContext, type TfValue, type Values } from '../framework';
 import { changedAttributes } from '../planning';
 
@@ -106,51 +106,16 @@ export function str(v: TfValue | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A list of strings with unknown elements as `undefined`; undefined when the list itself is unknown or null. */
-export function strList(v: TfValue | undefined): string[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.map((e) => (typeof e === 'string' ? e : (undefined as unknown as string)));
+/** Terraform values → the change model's (`UNKNOWN` → `undefined`, also inside lists and objects). */
+export function modelValues(v: Values): Values {
+  const walk = (x: TfValue): unknown => (isUnknown(x) ? undefined : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x);
+  return walk(v) as Values;
 }
 
-function fullyKnown(v: TfValue | undefined): boolean {
-  if (isUnknown(v)) return false;
-  if (Array.isArray(v)) return v.every(fullyKnown);
-  if (v && typeof v === 'object') return Object.values(v).every(fullyKnown);
-  return true;
-}
-
-/** `payment_method` as the domain sees it: null, a method, or undefined when not known yet. */
-export function paymentMethodOf(v: TfValue | undefined): PaymentMethod | null | undefined {
-  if (v === null || v === undefined) return null;
-  if (!fullyKnown(v)) return undefined;
-  const o = v as Values;
-  return { type: o.type as PaymentMethod['type'], reference: o.reference as string };
-}
-
-/** `details` as the API takes it (every field, null when unset); undefined when not known yet. */
-export function detailsOf(v: TfValue | undefined): BillingDetails | null | undefined {
-  if (v === null || v === undefined) return null;
-  if (!fullyKnown(v)) return undefined;
-  const o = v as Values;
-  return {
-    company: (o.company as string | null) ?? null,
-    addressLines: (o.addressLines as string[] | null) ?? null,
-    countryCode: (o.countryCode as string | null) ?? null,
-    vatId: (o.vatId as string | null) ?? null,
-    currency: (o.currency as string | null) ?? null,
-  };
-}
-
-/** The writable group fields of a state/config, for the API and the rules engine. Unknown → undefined. */
-export function groupFields(v: Values, fields: readonly (keyof GroupInput)[]): Partial<GroupInput> {
-  const out: Partial<GroupInput> = {};
-  for (const f of fields) {
-    if (f === 'name') out.name = str(v.name) as string;
-    else if (f === 'billingEmails' || f === 'invoiceEmails') out[f] = strList(v[f]) as string[];
-    else if (f === 'paymentMethod') out.paymentMethod = paymentMethodOf(v.paymentMethod);
-    else if (f === 'details') out.details = detailsOf(v.details);
-  }
-  return out;
+/** Of Terraform values, the group fields `fields` as the change model maps them (`groupInputOf`; unknown → undefined). */
+export function groupFields(kind: ResourceKind, v: Values, fields: readonly (keyof GroupInput)[]): Partial<GroupInput> {
+  const all = groupInputOf(kind, modelValues(v) as Record<string, unknown>) as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => f in all).map((f) => [f, all[f]])) as Partial<GroupInput>;
 }
 
 /** Drop keys whose value is undefined (so the API never sees them). */
@@ -204,15 +169,9 @@ export function importSkeleton(definition: ResourceDefinition, values: Values): 
  * planned: what a PATCH must send. A field still unknown in `after` is left out (the
  * API keeps its value: `details` left out of the config).
  */
-export function changedApiFields(
-  definition: ResourceDefinition,
-  fields: readonly (keyof GroupInput)[],
-  before: Values,
-  after: Values,
-): (keyof GroupInput)[] {
-  return changedAttributes(definition, before, after).filter(
-    (n): n is keyof GroupInput => (fields as readonly string[]).includes(n) && !isUnknown(after[n]),
-  );
+export function changedApiFields(kind: ResourceKind, before: Values, after: Values): (keyof GroupInput)[] {
+  const fields: string[] = apiFields(kind);
+  return changedAttributes(resources[kind], before, after).filter((n): n is keyof GroupInput => fields.includes(n) && !isUnknown(after[n]));
 }
 
 // ---- config checks -----------------------------------------------------------------

@@ -29,7 +29,6 @@ import {
   recordGroup,
 } from './common';
 
-const API_FIELDS = ['billingEmails', 'invoiceEmails', 'paymentMethod', 'details'] as const satisfies readonly (keyof GroupInput)[];
 const CHANGED_BY_UPDATE = ['version', 'projectCount', 'totalProjectCount'];
 
 function mainState(g: Group): Values {
@@ -47,7 +46,7 @@ function mainState(g: Group): Values {
 }
 
 function apiChanges(before: Values, after: Values): (keyof GroupInput)[] {
-  return changedApiFields(definition, API_FIELDS, before, after);
+  return changedApiFields('mainBillingGroup', before, after);
 }
 
 function forgotten(name: unknown) {
@@ -59,7 +58,7 @@ export const mainBillingGroupResource: ResourceHandler = {
   kind: 'mainBillingGroup',
 
   validate(config) {
-    return [...checkGroupInput(groupFields(config, ['billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
+    return [...checkGroupInput(groupFields('mainBillingGroup', config, ['billingEmails', 'invoiceEmails'])), ...enumDiagnostics(definition.attributes, config)];
   },
 
   async plan(req, ctx) {
@@ -86,7 +85,7 @@ export const mainBillingGroupResource: ResourceHandler = {
     const current = await ctx.client.getGroup(mainId);
     if (!current) throw new Error(`The main billing group ${mainId} was not found`);
     const changed = apiChanges(mainState(current), planned);
-    const g = changed.length === 0 ? current : await ctx.client.updateGroup(mainId, definedOnly(groupFields(planned, changed)));
+    const g = changed.length === 0 ? current : await ctx.client.updateGroup(mainId, definedOnly(groupFields('mainBillingGroup', planned, changed)));
     await recordGroup(ctx, g);
     return { state: mainState(g) };
   },
@@ -100,7 +99,7 @@ export const mainBillingGroupResource: ResourceHandler = {
   async update(prior, planned, ctx) {
     const changed = apiChanges(prior, planned);
     if (changed.length === 0) return { state: { ...planned } };
-    const g = await ctx.client.updateGroup(prior.id as string, definedOnly(groupFields(planned, changed)));
+    const g = await ctx.client.updateGroup(prior.id as string, definedOnly(groupFields('mainBillingGroup', planned, changed)));
     await recordGroup(ctx, g);
     return { state: mainState(g) };
   },
