@@ -197,6 +197,15 @@ function rulesMarkdown(tfName, RULES) {
   return out.join('\n');
 }
 
+/** Terraform-only facts of a destroy or a rename (docs/adr/0005-whole-change-apply.md). */
+const TERRAFORM_DESTROY_NOTES = {
+  project_link:
+    'A project that was moved to another group outside Terraform since the last apply is left where it is, with a `LINK_MOVED_OUTSIDE` warning: the provider keeps the group it applied in private state, so `terraform destroy` (which refreshes first) judges what this configuration did. Renaming the resource needs a `moved` block; without one the old and the new address both set the project\'s group, and the plan fails with `PROJECT_MULTI_LINK`.',
+  group_permission:
+    'Renamed without a `moved` block, the membership is kept (the old address\'s revoke adds nothing, so it is never revoked in between). Two resources for one membership fail the plan with `DUPLICATE_RESOURCE`.',
+  main_billing_group: 'A second `cloudbilling_main_billing_group` in the same configuration fails the plan with `DUPLICATE_RESOURCE`.',
+};
+
 function resourcePage(def, blocks, RULES) {
   const type = PREFIX + def.tfName;
   const out = [frontMatter(`${type} Resource - cloudbilling`, def.description), `# ${type} (Resource)`, '', def.description, ''];
@@ -207,6 +216,7 @@ function resourcePage(def, blocks, RULES) {
   if (def.tfName === 'billing_group') {
     out.push('With `deletion_protection = true`, a plan that destroys or replaces the group fails with `DELETION_PROTECTED` (and so does the apply).', '');
   }
+  if (TERRAFORM_DESTROY_NOTES[def.tfName]) out.push(TERRAFORM_DESTROY_NOTES[def.tfName], '');
   out.push('## Import', '', `The import id is ${def.importId}.`, '', '```shell', `terraform import ${type}.example <id>`, '```', '');
   out.push('Or, with Terraform 1.5+:', '', '```terraform', `import {\n  to = ${type}.example\n  id = "<id>"\n}`, '```', '');
   if (Object.values(def.attributes).some((a) => a.default !== undefined)) {

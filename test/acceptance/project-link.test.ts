@@ -122,6 +122,22 @@ ${extra}
     expectCode(destroyed, 0);
     expect(output(destroyed)).toContain('Warning: LINK_MOVED_OUTSIDE:');
     expect((await acc.api.getProject(p.id))!.billingGroupId).toBe(teamB);
+
+    // Without allow_transfer, Terraform's pre-destroy refresh (a normal plan) refuses the move
+    // back, and that stops the destroy; `-refresh=false` destroys from the state as applied
+    // (docs/adr/0005, "The cases").
+    acc.write(dir, { 'main.tf': linkConfig('moved-outside', 'team a', '  allow_transfer   = true') });
+    expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
+    acc.write(dir, { 'main.tf': linkConfig('moved-outside', 'team a') });
+    expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
+    await acc.api.linkProject(p.id, teamB, true);
+    const stopped = await acc.run(dir, 'destroy', '-auto-approve', '-input=false');
+    expectCode(stopped, 1);
+    expect(output(stopped)).toContain('Error: TRANSFER_NOT_ACKNOWLEDGED:');
+    const unrefreshed = await acc.run(dir, 'destroy', '-auto-approve', '-input=false', '-refresh=false');
+    expectCode(unrefreshed, 0);
+    expect(output(unrefreshed)).toContain('Warning: LINK_MOVED_OUTSIDE:');
+    expect((await acc.api.getProject(p.id))!.billingGroupId).toBe(teamB);
   });
 
   test('a link to a group created in the same plan: its id is unknown at plan time and not guessed', async () => {
