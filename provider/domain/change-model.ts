@@ -18,9 +18,10 @@
  * in the group the link put it in (moved outside IaC, or already back in main) is not
  * returned to main by deleting the link: that move is no longer ours to undo, and a note
  * (LINK_MOVED_OUTSIDE) says so. An unchanged link to the main group whose project is in
- * main declares nothing (a link to main is an unlink, and there is nothing to unlink: no
- * MAIN_UNLINK_FORBIDDEN for a link that already did its job); a new or retargeted one is
- * judged like any unlink.
+ * main writes nothing (a link to main is an unlink, and there is nothing to unlink: no
+ * MAIN_UNLINK_FORBIDDEN for a link that already did its job) but still declares where the
+ * project is (`declared: true`: a second link of the project is PROJECT_MULTI_LINK); a new
+ * or retargeted one is judged like any unlink.
  *
  * | helper             | for                                                                  |
  * |--------------------|----------------------------------------------------------------------|
@@ -218,7 +219,11 @@ export function resourceChanges(rc: ResourceChange, live: LiveView): ChangeModel
         const projectId = str(after.projectId);
         const kept = (action === 'no-op' || action === 'update') && same(before.projectId, after.projectId) && same(before.billingGroupId, after.billingGroupId);
         const inMain = projectId !== undefined && after.billingGroupId === mainId && findProject(live, projectId)?.billingGroupId === mainId;
-        if (kept && inMain) break; // a link to main that already did its job: nothing to unlink
+        // A link to main that already did its job: nothing to unlink, but it still declares where the project is.
+        if (kept && inMain) {
+          changes.push({ op: 'link', projectId, billingGroupId: mainId, declared: true });
+          break;
+        }
         if (projectId !== undefined) changes.push({ op: 'link', projectId, allowTransfer: after.allowTransfer === true, ...groupRef(after, rc.groupName) });
       }
       break;

@@ -357,7 +357,7 @@ export function evaluate(state: DomainState, changes: Change[], ctx: EvaluateCon
       return;
     }
     linkedAt.set(c.projectId, index);
-    if (broken.has(index)) return;
+    if (broken.has(index) || (c.op === 'link' && c.declared === true)) return;
     const project = projects.get(c.projectId)!;
     const target = targets.get(index);
     if (!target) {

@@ -142,7 +142,17 @@ export type Change =
       /** API only: must equal the group's name (`DELETE_CONFIRMATION`). Not checked when absent. */
       confirmName?: string;
     }
-  | ({ op: 'link'; projectId: string; allowTransfer?: boolean } & GroupRef)
+  | ({
+      op: 'link';
+      projectId: string;
+      allowTransfer?: boolean;
+      /**
+       * A link that already holds, declared by an unchanged IaC resource (a link to the main
+       * group whose project is in it): it writes nothing and is judged only as the project's
+       * change, so another link or unlink of the project in the list is PROJECT_MULTI_LINK.
+       */
+      declared?: boolean;
+    } & GroupRef)
   | { op: 'unlink'; projectId: string }
   | ({ op: 'grant' | 'revoke'; userId: string } & GroupRef);
 

@@ -106,7 +106,7 @@ const changeItem: JsonSchema = {
               required: ['projectId'],
               anyOf: groupRefRequired,
               additionalProperties: false,
-              properties: { op: {}, projectId: { type: 'string' }, ...groupRef, allowTransfer: { type: 'boolean' } },
+              properties: { op: {}, projectId: { type: 'string' }, ...groupRef, allowTransfer: { type: 'boolean' }, declared: { type: 'boolean' } },
             },
           },
           {

@@ -289,7 +289,7 @@ export class ChangeSession {
     if (this.#failed || twins) return;
     // Only updates of Terraform-only settings, or none (the refresh walk before a destroy):
     // nothing to register; their apply needs no change set (`outcomeFor` answers `local`).
-    if (entries.every((e) => e.action === 'update' && e.changes.length === 0 && !e.pending)) return;
+    if (entries.every((e) => e.action === 'update' && !writes(e) && !e.pending)) return;
     if (entries.some((e) => e.provisional)) return; // a replacement whose successor was never planned: not a whole plan
     const wire = entries.map((e) => {
       const key = e.action === 'delete' && (this.#entries.get(e.key) ?? []).length > 1 ? `${e.key}${DELETE_SUFFIX}` : e.key;
@@ -323,7 +323,7 @@ export class ChangeSession {
     this.#applying = true;
     const replanned = this.#entries.get(key)?.find((e) => e.action === action);
     // Terraform re-planned it in this process and it writes nothing the API stores.
-    if (replanned && action === 'update' && !replanned.pending && replanned.changes.length === 0) return { kind: 'local' };
+    if (replanned && action === 'update' && !replanned.pending && !writes(replanned)) return { kind: 'local' };
     const open = await this.openSet();
     const entry = open?.entries.find((e) => e.key === key && (e.action === undefined || e.action === action)) ?? open?.entries.find((e) => e.key === key || (action === 'delete' && e.key === `${key}${DELETE_SUFFIX}`));
     // The registered plan must be this one: same object, same action, and (when Terraform
@@ -331,7 +331,7 @@ export class ChangeSession {
     const matches = entry && (entry.action === undefined || entry.action === action) && (entry.pending || !replanned || replanned.pending || sameChanges(replanned.changes, entry.changes));
     if (!open || !entry || !matches) return { kind: 'missing', diagnostics: [adapterDiagnostic('NOT_IN_CHANGE_SET', { workspace: this.managedBy })] };
     if (entry.pending) return { kind: 'pending' };
-    if (entry.changes.length === 0) return { kind: 'local' };
+    if (!writes(entry)) return { kind: 'local' };
     const done = await this.#apply(open.id);
     if ('refused' in done) {
       const first = !this.#refusalShown;
@@ -377,6 +377,11 @@ function sameEntries(a: WireEntry[], b: WireEntry[]): boolean {
   if (a.length !== b.length) return false;
   const canon = (l: WireEntry[]) => JSON.stringify([...l].sort((x, y) => (x.key < y.key ? -1 : 1)).map((e) => [e.key, e.action, e.pending === true, e.changes]));
   return canon(a) === canon(b);
+}
+
+/** Whether an entry writes anything the API stores (a declared link only says where a project is). */
+function writes(e: { changes: Change[] }): boolean {
+  return e.changes.some((c) => !(c.op === 'link' && c.declared === true));
 }
 
 function projectsOf(entry: SessionEntry, live: DomainState): DomainState['projects'] {

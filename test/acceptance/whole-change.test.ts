@@ -181,6 +181,22 @@ resource "cloudbilling_billing_group" "many" {
       expect(await fingerprint(acc.api)).toBe(before);
     });
 
+    test('PROJECT_MULTI_LINK: a second link next to an unchanged link to main (its project in main)', async () => {
+      const p = await acc.api.createProject({ name: 'back-to-main' });
+      const g = await acc.api.createGroup({ name: 'Before Main', billingEmails: ['b@example.com'], invoiceEmails: ['t@example.com'] });
+      await acc.api.linkProject(p.id, g.id);
+      const main = hcl((await acc.api.getDomain()).mainGroupId);
+      const dir = acc.workdir({ 'main.tf': link('home', p.id, main) });
+      expectCode(await acc.run(dir, 'apply', '-auto-approve', '-input=false'), 0);
+      expectCode(await acc.run(dir, 'plan', '-detailed-exitcode', '-input=false'), 0);
+      acc.write(dir, { 'main.tf': link('home', p.id, main) + link('away', p.id, hcl(g.id)) });
+      const before = await fingerprint(acc.api);
+      const r = await acc.run(dir, 'plan', '-input=false');
+      expectCode(r, 1);
+      expect(output(r)).toContain('Error: PROJECT_MULTI_LINK:');
+      expect(await fingerprint(acc.api)).toBe(before);
+    });
+
     test('a transfer to a group created in the same plan needs allow_transfer', async () => {
       const p = await acc.api.createProject({ name: 'transfer-to-new' });
       const from = await acc.api.createGroup({ name: 'Transfer From', billingEmails: ['b@example.com'], invoiceEmails: ['t@example.com'] });
