@@ -325,10 +325,10 @@ export class ChangeSession {
     // Terraform re-planned it in this process and it writes nothing the API stores.
     if (replanned && action === 'update' && !replanned.pending && !writes(replanned)) return { kind: 'local' };
     const open = await this.openSet();
-    const entry = open?.entries.find((e) => e.key === key && (e.action === undefined || e.action === action)) ?? open?.entries.find((e) => e.key === key || (action === 'delete' && e.key === `${key}${DELETE_SUFFIX}`));
     // The registered plan must be this one: same object, same action, and (when Terraform
     // re-planned the resource in this process) the same changes.
-    const matches = entry && (entry.action === undefined || entry.action === action) && (entry.pending || !replanned || replanned.pending || sameChanges(replanned.changes, entry.changes));
+    const entry = open?.entries.find((e) => (e.key === key || (action === 'delete' && e.key === `${key}${DELETE_SUFFIX}`)) && (e.action === undefined || e.action === action));
+    const matches = entry && (entry.pending || !replanned || replanned.pending || sameChanges(replanned.changes, entry.changes));
     if (!open || !entry || !matches) return { kind: 'missing', diagnostics: [adapterDiagnostic('NOT_IN_CHANGE_SET', { workspace: this.managedBy })] };
     if (entry.pending) return { kind: 'pending' };
     if (!writes(entry)) return { kind: 'local' };

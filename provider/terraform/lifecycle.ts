@@ -48,11 +48,6 @@ export function entryKey(h: ResourceHandler, values: Values, creating: boolean):
   }
 }
 
-/** Terraform values → the change model's (`UNKNOWN` → `undefined`). */
-function toModel(v: Values | null): Values | null {
-  return v === null ? null : modelValues(v);
-}
-
 export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: ProviderContext): Promise<PlanResult> {
   const result = await h.plan(req, ctx);
   const diagnostics: Diagnostic[] = [...(result.diagnostics ?? [])];
@@ -70,7 +65,7 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
   const priv = req.priorPrivate ?? {};
   // A destroy undoes what this configuration applied, not what a refresh found (keepApplied).
   const before = action === 'delete' && req.prior && priv.applied ? ({ ...req.prior, ...priv.applied } as Values) : req.prior;
-  const { changes, notes } = resourceChanges({ kind: h.kind, action, before: toModel(before), after: toModel(action === 'delete' ? null : planned) }, view);
+  const { changes, notes } = resourceChanges({ kind: h.kind, action, before: modelValues(before), after: modelValues(action === 'delete' ? null : planned) }, view);
   diagnostics.push(...notes);
   const act = action === 'delete' ? 'delete' : action === 'create' ? 'create' : 'update';
   // Terraform shows no change for it (and will not apply it): it only declares its object.
@@ -86,7 +81,7 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
     if (replaced.prior.deletionProtection === true) diagnostics.push(diagnostic('DELETION_PROTECTED', { name: replaced.prior.name }));
     if (replaced.entry.key === entry.key) session.remove(replaced.entry);
     else {
-      removal = { key: replaced.entry.key, action: 'delete', changes: resourceChanges({ kind: h.kind, action: 'delete', before: toModel(replaced.prior as Values), after: null }, view).changes, pending: false };
+      removal = { key: replaced.entry.key, action: 'delete', changes: resourceChanges({ kind: h.kind, action: 'delete', before: modelValues(replaced.prior as Values), after: null }, view).changes, pending: false };
       session.add(removal, replaced.entry);
     }
   }
@@ -94,7 +89,7 @@ export async function planResource(h: ResourceHandler, req: PlanRequest, ctx: Pr
   if (removing && req.proposed !== null && planned) {
     // A replacement's in-place call: its successor is planned by Terraform in a second call;
     // judge the removal with it already (a membership moved, not lost), that call takes its place.
-    const next = resourceChanges({ kind: h.kind, action: 'create', before: null, after: toModel(planned) }, view).changes;
+    const next = resourceChanges({ kind: h.kind, action: 'create', before: null, after: modelValues(planned) }, view).changes;
     const nextKey = entryKey(h, planned, true);
     if (nextKey) session.add({ key: nextKey, action: 'create', changes: next, pending: hasUnknown(next), provisional: true });
   }

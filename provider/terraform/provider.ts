@@ -373,9 +373,10 @@ export class TerraformProvider {
     const prior = decodeDynamic(attrs, req.prior_state, `${req.type_name} prior`);
     const proposed = decodeDynamic(attrs, req.proposed_new_state, `${req.type_name} proposed`);
     const config = decodeDynamic(attrs, req.config, `${req.type_name} config`);
+    const priorPrivate = privateOf(req.prior_private);
     let result;
     try {
-      result = await planResource(handler, { prior, proposed, config, priorPrivate: privateOf(req.prior_private) }, this.ctx);
+      result = await planResource(handler, { prior, proposed, config, priorPrivate }, this.ctx);
     } catch (e) {
       this.ctx.session.planFailed();
       return { planned_state: req.proposed_new_state, diagnostics: errorToDiagnostics(e, `planning ${req.type_name}`) };
@@ -387,7 +388,7 @@ export class TerraformProvider {
     return {
       planned_state: encodeDynamic(attrs, planned, `${req.type_name} planned`),
       requires_replace: (result.requiresReplace ?? []).map((name) => attributePath([name])),
-      planned_private: encodePrivate(result.private ?? privateOf(req.prior_private)),
+      planned_private: encodePrivate(result.private ?? priorPrivate),
       diagnostics,
     };
   }

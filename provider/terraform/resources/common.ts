@@ -107,14 +107,17 @@ export function str(v: TfValue | undefined): string | undefined {
 }
 
 /** Terraform values → the change model's (`UNKNOWN` → `undefined`, also inside lists and objects). */
-export function modelValues(v: Values): Values {
+export function modelValues(v: Values): Values;
+export function modelValues(v: Values | null): Values | null;
+export function modelValues(v: Values | null): Values | null {
+  if (v === null) return null;
   const walk = (x: TfValue): unknown => (isUnknown(x) ? undefined : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x);
   return walk(v) as Values;
 }
 
 /** Of Terraform values, the group fields `fields` as the change model maps them (`groupInputOf`; unknown → undefined). */
 export function groupFields(kind: ResourceKind, v: Values, fields: readonly (keyof GroupInput)[]): Partial<GroupInput> {
-  const all = groupInputOf(kind, modelValues(v) as Record<string, unknown>) as Record<string, unknown>;
+  const all = groupInputOf(kind, modelValues(v)) as Record<string, unknown>;
   return Object.fromEntries(fields.filter((f) => f in all).map((f) => [f, all[f]])) as Partial<GroupInput>;
 }
 
